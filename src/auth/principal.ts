@@ -1,0 +1,18 @@
+import { AppError } from '../errors.js';
+
+export type UserRole = 'admin' | 'member';
+export const USER_ROLES = ['admin', 'member'] as const;
+
+/** Who is acting: every command receives one and scopes everything it reads or writes by `companyId`. */
+export interface Principal {
+  userId: string;
+  companyId: string;
+  role: UserRole;
+  via: 'session' | 'api_key' | 'system';
+}
+
+export function requireAdmin(principal: Principal, action: string): void {
+  if (principal.role !== 'admin') {
+    throw new AppError('forbidden', `only admins can ${action}; your role is "${principal.role}"`);
+  }
+}

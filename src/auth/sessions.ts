@@ -1,0 +1,34 @@
+// Browser sessions: a random token in an HTTP-only cookie, stored server-side only as its SHA-256.
+import { and, eq, gt, lt, sql } from 'drizzle-orm';
+import type { DbOrTx } from '../db/pool.js';
+import { sessions, users } from '../db/schema/index.js';
+import type { Principal } from './principal.js';
+import { randomToken, sha256Hex } from './tokens.js';
+
+export const SESSION_COOKIE = 'switchboard_session';
+export const SESSION_TTL_MS = 14 * 24 * 3600 * 1000;
+
+export async function createSession(db: DbOrTx, userId: string): Promise<string> {
+  const token = randomToken(48);
+  await db.insert(sessions).values({
+    tokenHash: sha256Hex(token),
+    userId,
+    expiresAt: new Date(Date.now() + SESSION_TTL_MS).toISOString(),
+  });
+  // Opportunistic clean-up keeps the table small without a scheduler.
+  await db.delete(sessions).where(lt(sessions.expiresAt, sql`now()`));
+  return token;
+}
+
+export async function findSessionPrincipal(db: DbOrTx, token: string): Promise<Principal | null> {
+  const [row] = await db
+    .select({ userId: users.id, companyId: users.companyId, role: users.role })
+    .from(sessions)
+    .innerJoin(users, eq(users.id, sessions.userId))
+    .where(and(eq(sessions.tokenHash, sha256Hex(token)), gt(sessions.expiresAt, sql`now()`)));
+  return row ? { ...row, via: 'session' } : null;
+}
+
+export async function deleteSession(db: DbOrTx, token: string): Promise<void> {
+  await db.delete(sessions).where(eq(sessions.tokenHash, sha256Hex(token)));
+}

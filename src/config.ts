@@ -1,0 +1,103 @@
+// The only reader of process.env. Everything else receives the frozen Config built here, so a bad
+// value stops start-up with a message naming the variable instead of failing later mid-request.
+import path from 'node:path';
+import ipaddr from 'ipaddr.js';
+
+export type Role = 'api' | 'worker' | 'all';
+
+export interface Config {
+  readonly role: Role;
+  readonly port: number;
+  readonly host: string;
+  readonly dataDir: string;
+  /** null means: run the embedded PostgreSQL from DATA_DIR. */
+  readonly databaseUrl: string | null;
+  /** 32 bytes; null only until the embedded default generates one into DATA_DIR. */
+  readonly secretKey: Buffer | null;
+  readonly webhookTimeoutMs: number;
+  /** CIDRs exempt from the private-address guard, parsed once. */
+  readonly webhookAllowPrivate: ReadonlyArray<[ipaddr.IPv4 | ipaddr.IPv6, number]>;
+  readonly webhookAllowPrivateText: string;
+  readonly logLevel: string;
+}
+
+export class ConfigError extends Error {
+  constructor(variable: string, message: string) {
+    super(`${variable}: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function readInt(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `must be a whole number between ${min} and ${max}, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+export function parseSecretKey(raw: string, variable = 'SECRET_KEY'): Buffer {
+  const trimmed = raw.trim();
+  const key = Buffer.from(trimmed, 'base64');
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(trimmed) || key.length !== 32) {
+    throw new ConfigError(variable, 'must be 32 random bytes encoded as base64 (44 characters), e.g. the output of `openssl rand -base64 32`');
+  }
+  return key;
+}
+
+export function parseCidrList(raw: string, variable = 'WEBHOOK_ALLOW_PRIVATE'): Array<[ipaddr.IPv4 | ipaddr.IPv6, number]> {
+  return raw
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part !== '')
+    .map((part) => {
+      try {
+        const [address, bits] = ipaddr.parseCIDR(part);
+        // Compare IPv4-mapped IPv6 ranges as IPv4 so "::ffff:127.0.0.1/128" and "127.0.0.1/32" mean the same.
+        if (address.kind() === 'ipv6' && (address as ipaddr.IPv6).isIPv4MappedAddress() && bits >= 96) {
+          return [(address as ipaddr.IPv6).toIPv4Address(), bits - 96] as [ipaddr.IPv4, number];
+        }
+        return [address, bits] as [ipaddr.IPv4 | ipaddr.IPv6, number];
+      } catch {
+        throw new ConfigError(variable, `"${part}" is not a CIDR range; use a comma-separated list such as 127.0.0.1/32,::1/128`);
+      }
+    });
+}
+
+export function parseRole(argv: readonly string[]): Role {
+  const index = argv.indexOf('--role');
+  const inline = argv.find((arg) => arg.startsWith('--role='));
+  const value = inline ? inline.slice('--role='.length) : index >= 0 ? argv[index + 1] : 'all';
+  if (value !== 'api' && value !== 'worker' && value !== 'all') {
+    throw new ConfigError('--role', `must be one of api, worker, all; got "${value ?? ''}"`);
+  }
+  return value;
+}
+
+export function loadConfig(env: Env = process.env, argv: readonly string[] = process.argv.slice(2)): Config {
+  const databaseUrl = env.DATABASE_URL?.trim() || null;
+  if (databaseUrl !== null && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new ConfigError('DATABASE_URL', 'must start with postgres:// or postgresql://');
+  }
+  const secretKey = env.SECRET_KEY ? parseSecretKey(env.SECRET_KEY) : null;
+  if (databaseUrl !== null && secretKey === null) {
+    throw new ConfigError('SECRET_KEY', 'is required with DATABASE_URL (32 random bytes, base64; every process sharing the database needs the same key)');
+  }
+  const host = env.HOST?.trim() || '127.0.0.1';
+  const allowText = env.WEBHOOK_ALLOW_PRIVATE ?? '';
+  return Object.freeze({
+    role: parseRole(argv),
+    port: readInt(env, 'PORT', 3000, 0, 65535),
+    host,
+    dataDir: path.resolve(env.DATA_DIR?.trim() || './data'),
+    databaseUrl,
+    secretKey,
+    webhookTimeoutMs: readInt(env, 'WEBHOOK_TIMEOUT_MS', 10_000, 100, 300_000),
+    webhookAllowPrivate: Object.freeze(parseCidrList(allowText)),
+    webhookAllowPrivateText: allowText,
+    logLevel: env.LOG_LEVEL?.trim() || 'info',
+  });
+}

@@ -1,0 +1,3 @@
+// Drizzle table definitions, one file per area; the SQL in migrations/ is the source of truth.
+export * from './auth.js';
+export * from './events.js';

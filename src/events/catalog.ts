@@ -1,0 +1,14 @@
+// The fifteen event names of the contract: five record types × created | updated | deleted.
+export const RECORD_TYPES = ['contact', 'organization', 'deal', 'service', 'task'] as const;
+export type RecordType = (typeof RECORD_TYPES)[number];
+
+export const EVENT_ACTIONS = ['created', 'updated', 'deleted'] as const;
+export type EventAction = (typeof EVENT_ACTIONS)[number];
+
+export type EventName = `${RecordType}.${EventAction}`;
+
+export const EVENT_NAMES = RECORD_TYPES.flatMap((type) => EVENT_ACTIONS.map((action) => `${type}.${action}` as EventName));
+
+export function isEventName(value: unknown): value is EventName {
+  return typeof value === 'string' && (EVENT_NAMES as readonly string[]).includes(value);
+}

@@ -1,0 +1,60 @@
+// Publishing = writing events (and, through enqueueDeliveries, their delivery rows) inside the caller's
+// transaction. Nothing here touches the network: if the write rolls back, its events and deliveries never existed.
+import type { Tx } from '../db/pool.js';
+import { events } from '../db/schema/index.js';
+import { enqueueDeliveries } from '../delivery/enqueue.js';
+import type { EventName } from './catalog.js';
+import { serializeEnvelope } from './envelope.js';
+
+export interface Actor {
+  companyId: string;
+  /** The acting user; an API key acts as its user. */
+  userId: string | null;
+}
+
+export interface EventDraft {
+  name: EventName;
+  entityId: string;
+  payload: Record<string, unknown>;
+}
+
+export interface PublishedEvent {
+  id: string;
+  companyId: string;
+  name: EventName;
+  entityId: string;
+  body: string;
+  createdAt: string;
+}
+
+/**
+ * Writes one event per draft and the deliveries they cause, in `tx`. All events of one write share one
+ * timestamp, taken at the end of the write (the closest we can get to commit time without a second round trip).
+ */
+export async function publishEvents(tx: Tx, actor: Actor, drafts: readonly EventDraft[], now = new Date()): Promise<PublishedEvent[]> {
+  if (drafts.length === 0) return [];
+  const timestamp = now.toISOString();
+  const rows = drafts.map((draft) => ({
+    companyId: actor.companyId,
+    name: draft.name,
+    entityId: draft.entityId,
+    userId: actor.userId,
+    createdAt: timestamp,
+    body: serializeEnvelope({
+      event: draft.name,
+      data: { userId: actor.userId, companyId: actor.companyId, entityId: draft.entityId, payload: draft.payload },
+      timestamp,
+    }),
+  }));
+  const inserted = await tx.insert(events).values(rows).returning();
+  const published = inserted.map((row) => ({
+    id: row.id,
+    companyId: row.companyId,
+    name: row.name as EventName,
+    entityId: row.entityId,
+    body: row.body,
+    createdAt: row.createdAt,
+  }));
+  await enqueueDeliveries(tx, published);
+  return published;
+}

@@ -1,0 +1,86 @@
+// The HTTP surface: REST under /api/v1 (OpenAPI 3.1 generated from the route schemas) and the web UI at /.
+// Routes are thin: parse with zod, call a command or query, map the result; errors are mapped in one place.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { serveStatic } from '@hono/node-server/serve-static';
+import { bodyLimit } from 'hono/body-limit';
+import type { AppContext } from '../context.js';
+import { resolvePrincipal } from './auth-middleware.js';
+import type { HttpEnv } from './env.js';
+import { errorResponse, handleError } from './errors.js';
+import { validationHook } from './openapi.js';
+import { apiKeyRoutes } from './routes/api-keys.js';
+import { authRoutes } from './routes/auth.js';
+import { userRoutes } from './routes/users.js';
+
+export const API_BODY_LIMIT_BYTES = 1024 * 1024;
+export const IMPORT_BODY_LIMIT_BYTES = 10 * 1024 * 1024;
+const WEB_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../web/dist');
+
+export function createApp(ctx: AppContext) {
+  const app = new OpenAPIHono<HttpEnv>({ defaultHook: validationHook });
+  app.onError(handleError);
+  app.use('*', async (c, next) => {
+    c.set('ctx', ctx);
+    await next();
+  });
+
+  const api = new OpenAPIHono<HttpEnv>({ defaultHook: validationHook });
+  api.use('*', async (c, next) => {
+    const limit = c.req.path.startsWith('/api/v1/import/') ? IMPORT_BODY_LIMIT_BYTES : API_BODY_LIMIT_BYTES;
+    return bodyLimit({
+      maxSize: limit,
+      onError: (c) => errorResponse(c, 413, 'payload_too_large', `request body is larger than ${limit / 1024} KiB`),
+    })(c, next);
+  });
+  api.get('/health', (c) => c.json({ status: 'ok' }));
+  api.use('*', resolvePrincipal());
+  api.route('/', authRoutes());
+  api.route('/', userRoutes());
+  api.route('/', apiKeyRoutes());
+
+  api.get('/openapi.json', (c) => c.json(buildOpenApiDocument(api)));
+  api.notFound((c) => errorResponse(c, 404, 'not_found', `no route for ${c.req.method} ${c.req.path}`));
+  app.route('/api/v1', api);
+
+  mountWebUi(app);
+  return app;
+}
+
+export function buildOpenApiDocument(api: OpenAPIHono<HttpEnv>) {
+  const document = api.getOpenAPI31Document({
+    openapi: '3.1.0',
+    info: { title: 'Switchboard API', version: '1', description: 'CRM records, webhooks and their deliveries.' },
+    servers: [{ url: '/api/v1' }],
+  });
+  document.components = {
+    ...document.components,
+    securitySchemes: {
+      apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key' },
+      bearer: { type: 'http', scheme: 'bearer' },
+      session: { type: 'apiKey', in: 'cookie', name: 'switchboard_session' },
+    },
+  };
+  document.security = [{ apiKey: [] }, { bearer: [] }, { session: [] }];
+  return document;
+}
+
+/** The built React UI (web/dist): hashed assets cached for a year, index.html never, SPA fallback for routes. */
+function mountWebUi(app: OpenAPIHono<HttpEnv>) {
+  const indexPath = path.join(WEB_DIST, 'index.html');
+  app.use(
+    '/assets/*',
+    serveStatic({
+      root: path.relative(process.cwd(), WEB_DIST),
+      onFound: (_path, c) => c.header('Cache-Control', 'public, max-age=31536000, immutable'),
+    }),
+  );
+  app.get('*', (c) => {
+    if (c.req.path.startsWith('/api/')) return errorResponse(c, 404, 'not_found', `no route for ${c.req.method} ${c.req.path}`);
+    if (!fs.existsSync(indexPath)) return c.text('The web UI is not built; run `npm ci` (or `npm run prepare`).', 503);
+    c.header('Cache-Control', 'no-cache');
+    return c.html(fs.readFileSync(indexPath, 'utf8'));
+  });
+}

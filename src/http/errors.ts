@@ -1,0 +1,50 @@
+// The one place where errors become HTTP responses: {"error": {"code", "message"}} with the right status.
+// Bad input never becomes a 500; an unexpected error does, with its details only in the log.
+import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import { ZodError } from 'zod';
+import { AppError } from '../errors.js';
+import type { HttpEnv } from './env.js';
+
+export interface ErrorBody {
+  error: { code: string; message: string; field?: string };
+}
+
+export function errorResponse(c: Context, status: number, code: string, message: string, field?: string): Response {
+  const body: ErrorBody = { error: { code, message, ...(field ? { field } : {}) } };
+  return c.json(body, status as 400);
+}
+
+/** "events.2: Invalid option: expected one of …" — the path first, so the field is named. */
+export function describeZodError(error: ZodError): { message: string; field?: string } {
+  const issue = error.issues[0];
+  if (!issue) return { message: 'invalid input' };
+  const field = issue.path.map(String).join('.');
+  let message = issue.message;
+  if (issue.code === 'unrecognized_keys') {
+    message = `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+  }
+  const more = error.issues.length > 1 ? ` (and ${error.issues.length - 1} more problem${error.issues.length > 2 ? 's' : ''})` : '';
+  return field ? { message: `${field}: ${message}${more}`, field } : { message: `${message}${more}` };
+}
+
+export function handleError(error: unknown, c: Context<HttpEnv>): Response {
+  if (error instanceof AppError) return errorResponse(c, error.status, error.code, error.message, error.field);
+  if (error instanceof ZodError) {
+    const { message, field } = describeZodError(error);
+    return errorResponse(c, 400, 'validation_error', message, field);
+  }
+  if (error instanceof HTTPException) {
+    const status = error.status;
+    if (status === 413) return errorResponse(c, 413, 'payload_too_large', error.message || 'request body is too large');
+    if (status === 415) {
+      const got = c.req.header('content-type') ?? 'none';
+      return errorResponse(c, 415, 'unsupported_media_type', `Content-Type must be application/json; got ${got}`);
+    }
+    const message = error.message || 'bad request';
+    const code = status === 401 ? 'unauthorized' : status === 403 ? 'forbidden' : status === 404 ? 'not_found' : 'bad_request';
+    return errorResponse(c, status, code, /malformed json/i.test(message) ? 'request body is not valid JSON' : message);
+  }
+  c.var.ctx?.log.error({ err: error, path: c.req.path, method: c.req.method }, 'unhandled error');
+  return errorResponse(c, 500, 'internal_error', 'internal error; the server log has the details');
+}

@@ -1,0 +1,88 @@
+// Entry point: `npm start [-- --role api|worker|all]`. One process runs the API + UI + MCP, the delivery
+// worker, or both; any number of each may share one PostgreSQL server (DATABASE_URL).
+import { serve } from '@hono/node-server';
+import type { AddressInfo } from 'node:net';
+import { ConfigError, loadConfig } from './config.js';
+import { EmbeddedDatabaseError } from './db/embedded.js';
+import { startWorker, type Worker } from './delivery/worker.js';
+import { createApp } from './http/app.js';
+import { createLogger } from './log.js';
+import { openRuntime } from './runtime.js';
+
+const SHUTDOWN_DEADLINE_MS = 15_000;
+
+async function main() {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`Configuration error: ${error.message}`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const log = createLogger(config.logLevel);
+  const started = Date.now();
+  let runtime;
+  try {
+    runtime = await openRuntime(config, log);
+  } catch (error) {
+    if (error instanceof EmbeddedDatabaseError || error instanceof ConfigError) {
+      console.error(`Cannot start: ${error.message}`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const { ctx } = runtime;
+
+  let server: ReturnType<typeof serve> | null = null;
+  if (config.role !== 'worker') {
+    const app = createApp(ctx);
+    await new Promise<void>((resolve, reject) => {
+      server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve());
+      server.once('error', reject);
+    });
+    const { port } = server!.address() as AddressInfo;
+    const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+    log.info({ url, role: config.role, database: config.databaseUrl ? 'server' : 'embedded', startupMs: Date.now() - started }, 'Switchboard is ready');
+    console.log(
+      [
+        '',
+        `  Switchboard is running at ${url}`,
+        `  Open it in a browser and choose "Sign up" to create your company and first admin,`,
+        `  or from a terminal:  npm run cli -- bootstrap --company "Acme" --email you@example.com --password 'a-long-password'`,
+        `  API: ${url}/api/v1 (OpenAPI at ${url}/api/v1/openapi.json)   MCP: ${url}/api/v1/mcp`,
+        '',
+      ].join('\n'),
+    );
+  }
+
+  let worker: Worker | null = null;
+  if (config.role !== 'api') worker = startWorker(ctx);
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    const hardStop = setTimeout(() => {
+      log.error('shutdown deadline passed; exiting');
+      process.exit(1);
+    }, SHUTDOWN_DEADLINE_MS + 5_000);
+    hardStop.unref();
+    await Promise.all([
+      server ? new Promise<void>((resolve) => server!.close(() => resolve())) : Promise.resolve(),
+      worker?.stop(),
+    ]);
+    await runtime.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

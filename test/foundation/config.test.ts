@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+
+const KEY = Buffer.alloc(32, 1).toString('base64');
+
+describe('loadConfig', () => {
+  it('has the documented defaults', () => {
+    const config = loadConfig({}, []);
+    expect(config).toMatchObject({ role: 'all', port: 3000, host: '127.0.0.1', databaseUrl: null, webhookTimeoutMs: 10000 });
+    expect(config.dataDir.endsWith('/data')).toBe(true);
+    expect(config.webhookAllowPrivate).toEqual([]);
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it.each([
+    [{ PORT: 'abc' }, [], /PORT: must be a whole number/],
+    [{ PORT: '70000' }, [], /PORT: must be between 0 and 65535/],
+    [{ WEBHOOK_TIMEOUT_MS: '5' }, [], /WEBHOOK_TIMEOUT_MS: must be between/],
+    [{ DATABASE_URL: 'mysql://x' }, [], /DATABASE_URL: must start with postgres/],
+    [{ DATABASE_URL: 'postgres://x/db' }, [], /SECRET_KEY: is required with DATABASE_URL/],
+    [{ SECRET_KEY: 'short' }, [], /SECRET_KEY: must be 32 random bytes/],
+    [{ WEBHOOK_ALLOW_PRIVATE: '127.0.0.1/32,nonsense' }, [], /WEBHOOK_ALLOW_PRIVATE: "nonsense" is not a CIDR/],
+    [{}, ['--role', 'cook'], /--role: must be one of api, worker, all/],
+  ] as const)('rejects %j %j naming the variable', (env, argv, message) => {
+    expect(() => loadConfig(env, argv)).toThrow(message);
+  });
+
+  it('reads role, key and allow-list', () => {
+    const config = loadConfig({ DATABASE_URL: 'postgres://u@h/db', SECRET_KEY: KEY, WEBHOOK_ALLOW_PRIVATE: '127.0.0.1/32, ::1/128' }, ['--role=worker']);
+    expect(config.role).toBe('worker');
+    expect(config.secretKey?.length).toBe(32);
+    expect(config.webhookAllowPrivate.map(([a, bits]) => `${a.toString()}/${bits}`)).toEqual(['127.0.0.1/32', '::1/128']);
+    expect(loadConfig({}, ['--role', 'api']).role).toBe('api');
+  });
+});
