@@ -14,6 +14,7 @@ import { validationHook } from './openapi.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { authRoutes } from './routes/auth.js';
 import { userRoutes } from './routes/users.js';
+import { mcpRoutes } from '../mcp/http.js';
 
 export const API_BODY_LIMIT_BYTES = 1024 * 1024;
 export const IMPORT_BODY_LIMIT_BYTES = 10 * 1024 * 1024;
@@ -40,6 +41,7 @@ export function createApp(ctx: AppContext) {
   api.route('/', authRoutes());
   api.route('/', userRoutes());
   api.route('/', apiKeyRoutes());
+  api.route('/', mcpRoutes());
 
   api.get('/openapi.json', (c) => c.json(buildOpenApiDocument(api)));
   api.notFound((c) => errorResponse(c, 404, 'not_found', `no route for ${c.req.method} ${c.req.path}`));

@@ -43,7 +43,7 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
       body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
       headers['content-type'] ??= 'application/json';
     }
-    return app.request(`http://localhost/api/v1${path}`, { method, headers, body });
+    return Promise.resolve(app.request(`http://localhost/api/v1${path}`, { method, headers, body }));
   };
 
   const signup: TestApp['signup'] = async (overrides = {}) => {
