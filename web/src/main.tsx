@@ -1,7 +1,21 @@
+import '@mantine/core/styles.css';
+import '@mantine/notifications/styles.css';
+import { MantineProvider, createTheme } from '@mantine/core';
+import { Notifications } from '@mantine/notifications';
+import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
+import { App } from './app.js';
+import { SessionProvider } from './auth/session.js';
 
-function App() {
-  return <main><h1>Switchboard</h1><p>The web UI is being built.</p></main>;
-}
+const theme = createTheme({ primaryColor: 'indigo', defaultRadius: 'md' });
 
-createRoot(document.getElementById('root')!).render(<App />);
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <MantineProvider theme={theme}>
+      <Notifications position="top-right" />
+      <SessionProvider>
+        <App />
+      </SessionProvider>
+    </MantineProvider>
+  </StrictMode>,
+);

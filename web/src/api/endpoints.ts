@@ -1,0 +1,91 @@
+// Typed calls for every route the UI uses, grouped by area. Field names follow the spec exactly.
+import { api, request, type Query } from './client.js';
+import type {
+  ApiKey,
+  CustomColumn,
+  Delivery,
+  DeliveryDetail,
+  ImportReport,
+  Page,
+  RecordData,
+  RecordType,
+  User,
+  Webhook,
+  WebhookInput,
+} from './types.js';
+
+export const RECORD_PATHS: Record<RecordType, string> = {
+  contact: 'contacts',
+  organization: 'organizations',
+  deal: 'deals',
+  service: 'services',
+  task: 'tasks',
+};
+
+export const auth = {
+  signup: (input: { companyName: string; firstName: string; lastName: string; email: string; password: string }) =>
+    api.post<{ user: User; company?: { id: string; name: string } }>('/auth/signup', input),
+  login: (input: { email: string; password: string }) => api.post<{ user: User }>('/auth/login', input),
+  logout: () => api.post<void>('/auth/logout'),
+  me: () => api.get<User>('/users/me'),
+};
+
+export const users = {
+  list: () => api.get<{ items: User[] }>('/users'),
+  create: (input: { email: string; firstName: string; lastName: string; role: User['role']; password: string }) => api.post<User>('/users', input),
+  update: (id: string, input: Partial<{ role: User['role']; firstName: string; lastName: string }>) => api.patch<User>(`/users/${id}`, input),
+  remove: (id: string) => api.delete(`/users/${id}`),
+};
+
+export const apiKeys = {
+  list: () => api.get<{ items: ApiKey[] }>('/api-keys'),
+  create: (name: string) => api.post<ApiKey & { key: string }>('/api-keys', { name }),
+  revoke: (id: string) => api.delete(`/api-keys/${id}`),
+};
+
+export const records = {
+  list: (type: RecordType, query: { searchTerm?: string; page?: number; pageSize?: number }) =>
+    api.get<Page<RecordData>>(`/${RECORD_PATHS[type]}`, query),
+  get: (type: RecordType, id: string) => api.get<RecordData>(`/${RECORD_PATHS[type]}/${id}`),
+  create: (type: RecordType, input: Record<string, unknown>) => api.post<RecordData>(`/${RECORD_PATHS[type]}`, input),
+  update: (type: RecordType, id: string, input: Record<string, unknown>) => api.patch<RecordData>(`/${RECORD_PATHS[type]}/${id}`, input),
+  remove: (type: RecordType, id: string) => api.delete(`/${RECORD_PATHS[type]}/${id}`),
+};
+
+export const customColumns = {
+  list: (entityType?: RecordType) => api.get<{ items: CustomColumn[] }>('/custom-columns', { entityType }),
+  update: (id: string, input: { name?: string; options?: { value?: string; label: string }[] }) => api.patch<CustomColumn>(`/custom-columns/${id}`, input),
+  create: (input: { entityType: RecordType; name: string; type: CustomColumn['type']; options?: { label: string }[] }) =>
+    api.post<CustomColumn>('/custom-columns', input),
+  remove: (id: string) => api.delete(`/custom-columns/${id}`),
+};
+
+export const imports = {
+  run: (entity: 'contact' | 'organization', csv: string, mapping: Record<string, string>, dryRun: boolean) =>
+    request<ImportReport>('POST', `/import/${RECORD_PATHS[entity]}`, { body: { csv, mapping, dryRun } }),
+};
+
+export const webhooks = {
+  list: () => api.get<{ items: Webhook[] }>('/webhooks'),
+  get: (id: string) => api.get<Webhook>(`/webhooks/${id}`),
+  create: (input: WebhookInput) => api.post<Webhook>('/webhooks', input),
+  update: (id: string, input: Partial<WebhookInput>) => api.patch<Webhook>(`/webhooks/${id}`, input),
+  remove: (id: string) => api.delete(`/webhooks/${id}`),
+  revealSecret: (id: string) => api.post<{ secret: string | null }>(`/webhooks/${id}/secret/reveal`),
+};
+
+export interface DeliveryQuery extends Query {
+  searchTerm?: string;
+  status?: string;
+  event?: string;
+  webhookId?: string;
+  entityId?: string;
+  page?: number;
+  pageSize?: number;
+}
+
+export const deliveries = {
+  list: (query: DeliveryQuery) => api.get<Page<Delivery>>('/webhook-deliveries', query),
+  get: (id: string) => api.get<DeliveryDetail>(`/webhook-deliveries/${id}`),
+  resend: (id: string) => api.post<Delivery>(`/webhook-deliveries/${id}/resend`),
+};

@@ -1,0 +1,159 @@
+// The DTOs of the REST API (spec §2–§6), as the UI reads them.
+import { EVENT_NAMES, RECORD_TYPES, type EventName, type RecordType } from '../../../src/events/catalog.js';
+
+export { EVENT_NAMES, RECORD_TYPES, type EventName, type RecordType };
+
+export interface Page<T> {
+  items: T[];
+  total: number;
+  page: number;
+  pageSize: number;
+}
+
+export interface User {
+  id: string;
+  companyId: string;
+  email: string;
+  firstName: string;
+  lastName: string;
+  role: 'admin' | 'member';
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface ApiKey {
+  id: string;
+  name: string;
+  start: string;
+  userId: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+}
+
+export interface CustomFieldValue {
+  columnId: string;
+  value: string;
+}
+
+interface RecordBase {
+  id: string;
+  notes: unknown;
+  customFieldValues: CustomFieldValue[];
+  userIds: string[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface Contact extends RecordBase {
+  firstName: string;
+  lastName: string;
+  emails: string[];
+  organizationIds: string[];
+  dealIds: string[];
+  taskIds: string[];
+}
+export interface Organization extends RecordBase {
+  name: string;
+  contactIds: string[];
+  dealIds: string[];
+  taskIds: string[];
+}
+export interface Deal extends RecordBase {
+  name: string;
+  totalValue: number;
+  totalQuantity: number;
+  organizationIds: string[];
+  contactIds: string[];
+  taskIds: string[];
+  services: { serviceId: string; quantity: number }[];
+}
+export interface Service extends RecordBase {
+  name: string;
+  amount: number;
+  dealIds: string[];
+  taskIds: string[];
+}
+export interface Task extends RecordBase {
+  name: string;
+  status: 'open' | 'done';
+  dueDate: string | null;
+  contactIds: string[];
+  organizationIds: string[];
+  dealIds: string[];
+  serviceIds: string[];
+}
+
+export type AnyRecord = Contact | Organization | Deal | Service | Task;
+/** A record seen generically: its id plus whatever fields its type has. */
+export type RecordData = { id: string } & Record<string, unknown>;
+
+export const CUSTOM_COLUMN_TYPES = ['text', 'number', 'currency', 'date', 'singleSelect', 'email', 'phone', 'link'] as const;
+export type CustomColumnType = (typeof CUSTOM_COLUMN_TYPES)[number];
+
+export interface CustomColumn {
+  id: string;
+  entityType: RecordType;
+  name: string;
+  type: CustomColumnType;
+  options: { value: string; label: string }[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface Webhook {
+  id: string;
+  url: string;
+  description: string | null;
+  events: EventName[];
+  enabled: boolean;
+  hasSecret: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface WebhookInput {
+  url: string;
+  description?: string | null;
+  events: EventName[];
+  secret?: string | null;
+  enabled: boolean;
+}
+
+export type DeliveryStatus = 'pending' | 'processing' | 'success' | 'failed';
+
+export interface Delivery {
+  id: string;
+  webhookId: string;
+  url: string;
+  event: EventName;
+  entityId: string;
+  status: DeliveryStatus;
+  statusCode: number | null;
+  durationMs: number | null;
+  error: { kind: string; message: string } | null;
+  createdAt: string;
+  completedAt: string | null;
+  trigger: 'event' | 'resend';
+  resendOf: string | null;
+}
+
+export interface DeliveryDetail extends Delivery {
+  requestHeaders: Record<string, string> | null;
+  requestBody: string;
+  responseBody: string | null;
+  /** Resends made from this delivery, when the server lists them. */
+  resends?: { id: string; status: DeliveryStatus; createdAt: string }[];
+}
+
+export interface ImportRowError {
+  row: number;
+  message: string;
+  field?: string;
+}
+export interface ImportReport {
+  dryRun: boolean;
+  total: number;
+  valid: number;
+  created: number;
+  errors: ImportRowError[];
+}

@@ -1,0 +1,16 @@
+// Pagination under a table: "41–60 of 312" and page buttons.
+import { Group, Pagination, Text } from '@mantine/core';
+
+export function Pager({ page, pageSize, total, onChange }: { page: number; pageSize: number; total: number; onChange: (page: number) => void }) {
+  const pages = Math.max(1, Math.ceil(total / pageSize));
+  const first = total === 0 ? 0 : (page - 1) * pageSize + 1;
+  const last = Math.min(total, page * pageSize);
+  return (
+    <Group justify="space-between" mt="md" gap="xs">
+      <Text size="sm" c="dimmed" aria-live="polite">
+        {first}–{last} of {total}
+      </Text>
+      {pages > 1 && <Pagination total={pages} value={page} onChange={onChange} size="sm" siblings={1} boundaries={1} aria-label="Pages" />}
+    </Group>
+  );
+}

@@ -1,0 +1,137 @@
+// One delivery in full: what was sent (headers, pretty JSON body), what came back (status, body excerpt), the
+// error kind and message, timings, and the links between a resend and its original. Admins can Resend from here.
+import { Alert, Anchor, Button, Code, Drawer, Group, ScrollArea, Stack, Table, Text, Title } from '@mantine/core';
+import { notifications } from '@mantine/notifications';
+import { useEffect, useState } from 'react';
+import { deliveries } from '../api/endpoints.js';
+import type { Delivery } from '../api/types.js';
+import { useSession } from '../auth/session.js';
+import { ErrorAlert } from '../components/error-alert.js';
+import { PageLoader } from '../components/states.js';
+import { formatDateTime, formatDuration, prettyJson } from '../lib/format.js';
+import { useAsync } from '../lib/use-async.js';
+import { EventChip, StatusChip } from './status-chip.js';
+
+interface DeliveryDrawerProps {
+  id: string | null;
+  onClose: () => void;
+  onOpen: (id: string) => void;
+  onResent: (created: Delivery) => void;
+}
+
+export function DeliveryDrawer({ id, onClose, onOpen, onResent }: DeliveryDrawerProps) {
+  return (
+    <Drawer opened={id !== null} onClose={onClose} position="right" size="xl" title="Delivery" scrollAreaComponent={ScrollArea.Autosize}>
+      {id && <DeliveryDetailView key={id} id={id} onOpen={onOpen} onResent={onResent} />}
+    </Drawer>
+  );
+}
+
+function DeliveryDetailView({ id, onOpen, onResent }: { id: string; onOpen: (id: string) => void; onResent: (created: Delivery) => void }) {
+  const { isAdmin } = useSession();
+  const detail = useAsync(() => deliveries.get(id), [id]);
+  const [resendError, setResendError] = useState<unknown>(null);
+  const [resending, setResending] = useState(false);
+  const d = detail.data;
+  const inFlight = d?.status === 'pending' || d?.status === 'processing';
+
+  useEffect(() => {
+    if (!inFlight) return;
+    const timer = setInterval(() => void detail.reload(), 1000);
+    return () => clearInterval(timer);
+  }, [inFlight, detail.reload]);
+
+  if (detail.error) return <ErrorAlert error={detail.error} />;
+  if (!d) return <PageLoader />;
+
+  const resend = async () => {
+    setResending(true);
+    setResendError(null);
+    try {
+      const created = await deliveries.resend(d.id);
+      notifications.show({ color: 'green', message: 'Resent: a new delivery was created' });
+      onResent(created);
+    } catch (caught) {
+      setResendError(caught);
+    } finally {
+      setResending(false);
+    }
+  };
+
+  const link = (target: string, text: string) => (
+    <Anchor component="button" type="button" size="sm" onClick={() => onOpen(target)}>
+      {text}
+    </Anchor>
+  );
+
+  return (
+    <Stack gap="md" data-delivery-detail={d.id}>
+      <Group justify="space-between">
+        <Group gap="xs">
+          <StatusChip status={d.status} />
+          <EventChip event={d.event} />
+        </Group>
+        {isAdmin && (
+          <Button onClick={resend} loading={resending} disabled={inFlight}>
+            Resend
+          </Button>
+        )}
+      </Group>
+      <ErrorAlert error={resendError} title="Not resent" />
+      <Table variant="vertical" layout="fixed" withTableBorder>
+        <Table.Tbody>
+          <Row label="URL" value={<Text size="sm" style={{ wordBreak: 'break-all' }}>{d.url}</Text>} />
+          <Row label="Record" value={<Code>{d.entityId}</Code>} />
+          <Row label="Delivery id" value={<Code>{d.id}</Code>} />
+          <Row label="Created" value={formatDateTime(d.createdAt)} />
+          <Row label="Completed" value={formatDateTime(d.completedAt)} />
+          <Row label="Duration" value={formatDuration(d.durationMs)} />
+          <Row label="Trigger" value={d.trigger === 'resend' ? 'Resend' : 'Event'} />
+          {d.resendOf && <Row label="Resend of" value={link(d.resendOf, `Original delivery ${d.resendOf.slice(0, 8)}`)} />}
+          {d.resends && d.resends.length > 0 && (
+            <Row label="Resends" value={<Stack gap={2}>{d.resends.map((r) => <span key={r.id}>{link(r.id, `${formatDateTime(r.createdAt)} (${r.status})`)}</span>)}</Stack>} />
+          )}
+        </Table.Tbody>
+      </Table>
+      {d.error && (
+        <Alert color="red" title={`Error: ${d.error.kind}`} role="alert">
+          {d.error.message}
+        </Alert>
+      )}
+      <section aria-label="Response">
+        <Title order={5} mb={4}>
+          Response {d.statusCode !== null ? `— HTTP ${d.statusCode}` : ''}
+        </Title>
+        {d.responseBody ? <Code block data-testid="response-body">{d.responseBody}</Code> : <Text size="sm" c="dimmed">{inFlight ? 'Waiting for the receiver…' : 'No response body'}</Text>}
+      </section>
+      <section aria-label="Request">
+        <Title order={5} mb={4}>
+          Request headers
+        </Title>
+        <Table withTableBorder fz="xs">
+          <Table.Tbody>
+            {Object.entries(d.requestHeaders ?? {}).map(([name, value]) => (
+              <Table.Tr key={name}>
+                <Table.Td ff="monospace" w="40%">{name}</Table.Td>
+                <Table.Td ff="monospace" style={{ wordBreak: 'break-all' }}>{value}</Table.Td>
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+        <Title order={5} mt="sm" mb={4}>
+          Request body
+        </Title>
+        <Code block data-testid="request-body">{prettyJson(d.requestBody)}</Code>
+      </section>
+    </Stack>
+  );
+}
+
+function Row({ label, value }: { label: string; value: React.ReactNode }) {
+  return (
+    <Table.Tr>
+      <Table.Th w={130}>{label}</Table.Th>
+      <Table.Td>{value}</Table.Td>
+    </Table.Tr>
+  );
+}
