@@ -1,8 +1,23 @@
-// Plug point between the outbox and the delivery engine: for each published event, one delivery row per
-// enabled webhook of its company subscribed to that event, inserted in the same transaction.
+// Fan-out from the outbox to the delivery queue, inside the write's transaction: one multi-row INSERT … SELECT
+// creates a pending delivery per (event, enabled webhook of its company subscribed to it), then pg_notify
+// wakes the workers — PostgreSQL delivers the notification only on commit, so a rolled-back write wakes nobody
+// and leaves no delivery behind. Workers also poll, so a lost notification delays but never loses work.
+import { sql } from 'drizzle-orm';
 import type { Tx } from '../db/pool.js';
 import type { PublishedEvent } from '../events/publish.js';
 
-export async function enqueueDeliveries(_tx: Tx, _events: readonly PublishedEvent[]): Promise<void> {
-  // Filled in by the delivery engine (webhook subscriptions do not exist yet).
+export const DELIVERY_CHANNEL = 'webhook_deliveries';
+
+export async function enqueueDeliveries(tx: Tx, events: readonly PublishedEvent[]): Promise<void> {
+  if (events.length === 0) return;
+  const rows = JSON.stringify(events.map((e) => ({ id: e.id, company_id: e.companyId, name: e.name, entity_id: e.entityId })));
+  await tx.execute(sql`
+    WITH inserted AS (
+      INSERT INTO webhook_deliveries (company_id, webhook_id, event_id, event, entity_id, url)
+      SELECT e.company_id, w.id, e.id, e.name, e.entity_id, w.url
+      FROM jsonb_to_recordset(${rows}::jsonb) AS e(id uuid, company_id uuid, name text, entity_id uuid)
+      JOIN webhooks w ON w.company_id = e.company_id AND w.enabled AND e.name = ANY (w.events)
+      RETURNING 1
+    )
+    SELECT pg_notify(${DELIVERY_CHANNEL}, '') FROM (SELECT count(*) AS n FROM inserted) AS c WHERE c.n > 0`);
 }

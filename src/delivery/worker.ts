@@ -1,11 +1,249 @@
-// The delivery worker: claims pending deliveries and sends them. Filled in by the delivery engine.
+// The delivery worker loop: wake (NOTIFY, a freed slot, or the ≤ 1 s poll) → claim a batch that fits the free
+// slots → send each claimed delivery concurrently → record results in batches. Caps per webhook, per company
+// and per process keep one slow endpoint from holding more than its own slots. Any number of workers may share
+// one database; each claim carries a token and a lease (see queue.ts).
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
 import type { AppContext } from '../context.js';
+import { decryptSecret } from '../webhooks/secret-box.js';
+import { DELIVERY_CHANNEL } from './enqueue.js';
+import { claimDeliveries, recordOutcomes, releaseClaims, releaseExpiredLeases, type ClaimedDelivery, type RecordedOutcome } from './queue.js';
+import { createDeliverySender, type DeliveryOutcome, type DeliverySender, type DeliverySenderOptions } from './sender.js';
 
 export interface Worker {
   stop(): Promise<void>;
 }
 
-export function startWorker(ctx: AppContext): Worker {
-  ctx.log.info('delivery worker started');
-  return { async stop() {} };
+export interface WorkerOptions {
+  /** Requests in flight in this process, all webhooks together. */
+  globalCap?: number;
+  /** Requests in flight to one webhook from this process: a tarpit endpoint holds at most this many slots. */
+  perWebhookCap?: number;
+  /** Requests in flight for one company from this process: one tenant cannot take every slot. */
+  perCompanyCap?: number;
+  /** Most rows one claim takes. */
+  batchSize?: number;
+  /** Poll interval: progress is guaranteed at this pace even if a notification is lost. */
+  pollMs?: number;
+  /** How long a claim stays owned; must exceed the request timeout plus the time to record the result. */
+  leaseMs?: number;
+  /** On stop, how long in-flight requests may still finish before being cut and their claims released. */
+  stopDeadlineMs?: number;
+  /** Overrides for the HTTPS sender (tests pass a CA or a resolver). */
+  sender?: Partial<DeliverySenderOptions>;
+}
+
+export const WORKER_DEFAULTS = {
+  globalCap: 128,
+  perWebhookCap: 16,
+  perCompanyCap: 64,
+  batchSize: 64,
+  pollMs: 1_000,
+  stopDeadlineMs: 10_000,
+} as const;
+const RECORD_BATCH_MAX = 500;
+const RETRY_DB_AFTER_MS = 500;
+
+interface InFlight {
+  claim: ClaimedDelivery;
+  done: Promise<void>;
+}
+
+export function startWorker(ctx: AppContext, options: WorkerOptions = {}): Worker {
+  const settings = { ...WORKER_DEFAULTS, leaseMs: ctx.config.webhookTimeoutMs + 30_000, ...options };
+  const { log, pool } = ctx;
+  const sender: DeliverySender = createDeliverySender({
+    timeoutMs: ctx.config.webhookTimeoutMs,
+    allowPrivate: ctx.config.webhookAllowPrivate,
+    ...options.sender,
+  });
+  const inFlight = new Map<string, InFlight>();
+  const byWebhook = new Map<string, number>();
+  const byCompany = new Map<string, number>();
+  const results: RecordedOutcome[] = [];
+  const cut = new AbortController(); // aborts requests still running at the stop deadline
+  const unfinished: ClaimedDelivery[] = [];
+  let stopping = false;
+  let flushing: Promise<void> | null = null;
+  let lastReap = 0;
+
+  // Wake-up: a pending wake is remembered, so one that arrives mid-claim is not lost.
+  let wakePending = false;
+  let wakeWaiter: (() => void) | null = null;
+  const wake = () => {
+    wakePending = true;
+    wakeWaiter?.();
+  };
+  const sleepUntilWoken = (ms: number) =>
+    new Promise<void>((resolve) => {
+      if (wakePending) return resolve();
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        wakeWaiter = null;
+        resolve();
+      }
+      wakeWaiter = done;
+    });
+
+  const bump = (map: Map<string, number>, key: string, by: number) => {
+    const next = (map.get(key) ?? 0) + by;
+    if (next <= 0) map.delete(key);
+    else map.set(key, next);
+  };
+
+  const listener = startListener(ctx, wake);
+
+  function flush(): Promise<void> {
+    flushing ??= (async () => {
+      while (results.length > 0) {
+        const batch = results.splice(0, RECORD_BATCH_MAX);
+        try {
+          const written = await recordOutcomes(pool, batch);
+          if (written < batch.length) log.warn({ stale: batch.length - written }, 'results of claims another worker took over were discarded');
+        } catch (error) {
+          // The rows stay ours until the lease expires; keep the results and try again shortly.
+          results.unshift(...batch);
+          log.error({ err: error }, 'recording delivery results failed; retrying');
+          if (stopping && cut.signal.aborted) return;
+          await new Promise((r) => setTimeout(r, RETRY_DB_AFTER_MS));
+        }
+      }
+    })().finally(() => {
+      flushing = null;
+    });
+    return flushing;
+  }
+
+  async function deliver(claim: ClaimedDelivery): Promise<void> {
+    let outcome: DeliveryOutcome;
+    if (claim.webhookMissing) {
+      outcome = { status: 'failed', statusCode: null, responseBody: null, error: { kind: 'webhook_deleted', message: 'the webhook was deleted before this delivery was sent' }, durationMs: 0, requestHeaders: {} };
+    } else {
+      let secret: string | null = null;
+      try {
+        secret = claim.secretCiphertext ? decryptSecret(ctx.secretKey, claim.webhookId, claim.secretCiphertext) : null;
+      } catch (error) {
+        // Never send unsigned what should be signed. The lease expires and the row is tried again later.
+        log.error({ err: error, deliveryId: claim.id, webhookId: claim.webhookId }, 'cannot decrypt the webhook secret (was SECRET_KEY changed?)');
+        return;
+      }
+      outcome = await sender.send({ deliveryId: claim.id, url: claim.url, event: claim.event, body: claim.body, secret }, cut.signal);
+      if (cut.signal.aborted && outcome.status === 'failed') {
+        unfinished.push(claim); // cut by shutdown: not a receiver failure, goes back to pending
+        return;
+      }
+    }
+    results.push({ id: claim.id, claimToken: claim.claimToken, outcome });
+    void flush();
+  }
+
+  function launch(claim: ClaimedDelivery) {
+    bump(byWebhook, claim.webhookId, 1);
+    bump(byCompany, claim.companyId, 1);
+    const done = deliver(claim)
+      .catch((error) => log.error({ err: error, deliveryId: claim.id }, 'delivery crashed'))
+      .finally(() => {
+        inFlight.delete(claim.id);
+        bump(byWebhook, claim.webhookId, -1);
+        bump(byCompany, claim.companyId, -1);
+        wake();
+      });
+    inFlight.set(claim.id, { claim, done });
+  }
+
+  async function loop() {
+    while (!stopping) {
+      wakePending = false;
+      let full = false;
+      try {
+        if (Date.now() - lastReap >= settings.pollMs) {
+          lastReap = Date.now();
+          const released = await releaseExpiredLeases(pool);
+          if (released > 0) log.warn({ released }, 'claims with an expired lease returned to pending');
+        }
+        const free = Math.min(settings.globalCap - inFlight.size, settings.batchSize);
+        if (free > 0 && !stopping) {
+          const claimed = await claimDeliveries(pool, {
+            token: randomUUID(),
+            limit: free,
+            leaseMs: settings.leaseMs,
+            perWebhookCap: settings.perWebhookCap,
+            perCompanyCap: settings.perCompanyCap,
+            inFlightByWebhook: byWebhook,
+            inFlightByCompany: byCompany,
+          });
+          for (const claim of claimed) launch(claim);
+          full = claimed.length === free;
+        }
+      } catch (error) {
+        if (stopping) break;
+        log.error({ err: error }, 'claiming deliveries failed; retrying after the poll interval');
+      }
+      if (!full) await sleepUntilWoken(settings.pollMs);
+    }
+  }
+
+  const running = loop();
+  log.info({ caps: { global: settings.globalCap, perWebhook: settings.perWebhookCap, perCompany: settings.perCompanyCap } }, 'delivery worker started');
+
+  return {
+    async stop() {
+      if (stopping) return;
+      stopping = true;
+      wake();
+      await running;
+      const pending = () => Promise.all([...inFlight.values()].map((f) => f.done));
+      let deadline: NodeJS.Timeout | undefined;
+      await Promise.race([pending(), new Promise((r) => (deadline = setTimeout(r, settings.stopDeadlineMs)))]);
+      clearTimeout(deadline);
+      if (inFlight.size > 0) {
+        log.warn({ inFlight: inFlight.size }, 'stop deadline reached; cutting in-flight deliveries and releasing their claims');
+        cut.abort();
+        await pending();
+      }
+      await flush();
+      const released = await releaseClaims(pool, unfinished).catch((error) => {
+        log.error({ err: error }, 'releasing claims failed; they return to pending when their lease expires');
+        return 0;
+      });
+      await Promise.all([listener.close(), sender.close()]);
+      log.info({ released }, 'delivery worker stopped');
+    },
+  };
+}
+
+/** LISTEN on a dedicated connection, reconnecting with backoff; polling covers any gap. */
+function startListener(ctx: AppContext, onNotify: () => void): { close(): Promise<void> } {
+  let client: pg.Client | null = null;
+  let closed = false;
+  let retryTimer: NodeJS.Timeout | undefined;
+  const connect = async (attempt: number) => {
+    if (closed) return;
+    const next = new pg.Client({ connectionString: (ctx.pool.options as { connectionString?: string }).connectionString });
+    next.on('notification', onNotify);
+    next.on('error', () => {
+      if (client === next) client = null;
+      void next.end().catch(() => {});
+      if (!closed) retryTimer = setTimeout(() => void connect(1), 1_000);
+    });
+    try {
+      await next.connect();
+      await next.query(`LISTEN ${DELIVERY_CHANNEL}`);
+      if (closed) return void (await next.end());
+      client = next;
+    } catch (error) {
+      ctx.log.warn({ err: error }, 'LISTEN connection failed; polling meanwhile');
+      void next.end().catch(() => {});
+      retryTimer = setTimeout(() => void connect(attempt + 1), Math.min(30_000, 500 * 2 ** attempt));
+    }
+  };
+  void connect(0);
+  return {
+    async close() {
+      closed = true;
+      clearTimeout(retryTimer);
+      await client?.end().catch(() => {});
+    },
+  };
 }

@@ -14,6 +14,8 @@ import { validationHook } from './openapi.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { authRoutes } from './routes/auth.js';
 import { userRoutes } from './routes/users.js';
+import { webhookRoutes } from './routes/webhooks.js';
+import { deliveryRoutes } from './routes/deliveries.js';
 import { mcpRoutes } from '../mcp/http.js';
 
 export const API_BODY_LIMIT_BYTES = 1024 * 1024;
@@ -41,6 +43,8 @@ export function createApp(ctx: AppContext) {
   api.route('/', authRoutes());
   api.route('/', userRoutes());
   api.route('/', apiKeyRoutes());
+  api.route('/', webhookRoutes());
+  api.route('/', deliveryRoutes());
   api.route('/', mcpRoutes());
 
   api.get('/openapi.json', (c) => c.json(buildOpenApiDocument(api)));

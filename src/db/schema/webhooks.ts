@@ -1,0 +1,40 @@
+import { boolean, customType, integer, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+
+const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'string' });
+const bytea = customType<{ data: Buffer; driverData: Buffer }>({ dataType: () => 'bytea' });
+
+export const webhooks = pgTable('webhooks', {
+  id: uuid('id').primaryKey(),
+  companyId: uuid('company_id').notNull(),
+  url: text('url').notNull(),
+  events: text('events').array().notNull(),
+  description: text('description'),
+  secretCiphertext: bytea('secret_ciphertext'),
+  enabled: boolean('enabled').notNull().default(true),
+  createdAt: ts('created_at').notNull().defaultNow(),
+  updatedAt: ts('updated_at').notNull().defaultNow(),
+});
+
+export const webhookDeliveries = pgTable('webhook_deliveries', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  companyId: uuid('company_id').notNull(),
+  webhookId: uuid('webhook_id').notNull(),
+  eventId: uuid('event_id').notNull(),
+  event: text('event').notNull(),
+  entityId: uuid('entity_id').notNull(),
+  url: text('url').notNull(),
+  status: text('status', { enum: ['pending', 'processing', 'success', 'failed'] }).notNull().default('pending'),
+  trigger: text('trigger', { enum: ['event', 'resend'] }).notNull().default('event'),
+  resendOf: uuid('resend_of'),
+  requestHeaders: jsonb('request_headers').$type<Record<string, string>>(),
+  statusCode: integer('status_code'),
+  responseBody: text('response_body'),
+  errorKind: text('error_kind'),
+  errorMessage: text('error_message'),
+  durationMs: integer('duration_ms'),
+  createdAt: ts('created_at').notNull().defaultNow(),
+  completedAt: ts('completed_at'),
+  claimToken: uuid('claim_token'),
+  leaseExpiresAt: ts('lease_expires_at'),
+  claimCount: integer('claim_count').notNull().default(0),
+});

@@ -1,0 +1,160 @@
+// The delivery log as every surface reads it: list (newest first, search, filters, pages with a total),
+// one delivery with the request and response, and resend. Scoped by the principal's company throughout.
+import { and, desc, eq, gte, lt, sql, type SQL } from 'drizzle-orm';
+import type { Principal } from '../auth/principal.js';
+import { requireAdmin } from '../auth/principal.js';
+import type { DbOrTx } from '../db/pool.js';
+import { events, webhookDeliveries, webhooks } from '../db/schema/index.js';
+import { AppError, notFound } from '../errors.js';
+import { EVENT_NAMES, type EventName } from '../events/catalog.js';
+import { DELIVERY_CHANNEL } from './enqueue.js';
+import {
+  ListDeliveriesInput,
+  type DeliveryDetailDto,
+  type DeliveryDto,
+  type DeliveryErrorKind,
+  type DeliveryPage,
+} from './schemas.js';
+
+export interface DeliveryContext {
+  db: DbOrTx;
+}
+
+type DeliveryRow = typeof webhookDeliveries.$inferSelect;
+
+const iso = (value: string | null) => (value === null ? null : new Date(value).toISOString());
+
+export function toDeliveryDto(row: DeliveryRow): DeliveryDto {
+  return {
+    id: row.id,
+    webhookId: row.webhookId,
+    url: row.url,
+    event: row.event as EventName,
+    entityId: row.entityId,
+    status: row.status,
+    statusCode: row.statusCode,
+    error: row.errorKind ? { kind: row.errorKind as DeliveryErrorKind, message: row.errorMessage ?? '' } : null,
+    durationMs: row.durationMs,
+    createdAt: iso(row.createdAt)!,
+    completedAt: iso(row.completedAt),
+    trigger: row.trigger,
+    resendOf: row.resendOf,
+  };
+}
+
+/** Columns of the list (no bodies: a page of 100 stays small). */
+const listColumns = {
+  id: webhookDeliveries.id,
+  companyId: webhookDeliveries.companyId,
+  webhookId: webhookDeliveries.webhookId,
+  eventId: webhookDeliveries.eventId,
+  event: webhookDeliveries.event,
+  entityId: webhookDeliveries.entityId,
+  url: webhookDeliveries.url,
+  status: webhookDeliveries.status,
+  trigger: webhookDeliveries.trigger,
+  resendOf: webhookDeliveries.resendOf,
+  statusCode: webhookDeliveries.statusCode,
+  errorKind: webhookDeliveries.errorKind,
+  errorMessage: webhookDeliveries.errorMessage,
+  durationMs: webhookDeliveries.durationMs,
+  createdAt: webhookDeliveries.createdAt,
+  completedAt: webhookDeliveries.completedAt,
+};
+
+function escapeLike(term: string): string {
+  return term.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+/**
+ * The search condition. Event names come from a catalog of fifteen, so the term is matched against the catalog
+ * here and becomes `event = ANY(…)` (a btree lookup); only the url needs a substring match (trigram index).
+ */
+function searchCondition(term: string): SQL {
+  const lower = term.toLowerCase();
+  const names = EVENT_NAMES.filter((name) => name.includes(lower));
+  const urlMatch = sql`${webhookDeliveries.url} ILIKE ${`%${escapeLike(term)}%`}`;
+  if (names.length === 0) return urlMatch;
+  return sql`(${urlMatch} OR ${webhookDeliveries.event} IN (${sql.join(names.map((n) => sql`${n}`), sql`, `)}))`;
+}
+
+export async function listDeliveries(ctx: DeliveryContext, principal: Principal, filters: ListDeliveriesInput = {}): Promise<DeliveryPage> {
+  const input = ListDeliveriesInput.parse(filters);
+  const conditions: SQL[] = [eq(webhookDeliveries.companyId, principal.companyId)];
+  if (input.status) conditions.push(eq(webhookDeliveries.status, input.status));
+  if (input.event) conditions.push(eq(webhookDeliveries.event, input.event));
+  if (input.webhookId) conditions.push(eq(webhookDeliveries.webhookId, input.webhookId));
+  if (input.entityId) conditions.push(eq(webhookDeliveries.entityId, input.entityId));
+  if (input.from) conditions.push(gte(webhookDeliveries.createdAt, input.from));
+  if (input.to) conditions.push(lt(webhookDeliveries.createdAt, input.to));
+  if (input.searchTerm) conditions.push(searchCondition(input.searchTerm));
+  const where = and(...conditions);
+  const [rows, [counted]] = await Promise.all([
+    ctx.db
+      .select(listColumns)
+      .from(webhookDeliveries)
+      .where(where)
+      .orderBy(desc(webhookDeliveries.createdAt), desc(webhookDeliveries.id))
+      .limit(input.pageSize)
+      .offset((input.page - 1) * input.pageSize),
+    ctx.db.select({ total: sql<number>`count(*)::int` }).from(webhookDeliveries).where(where),
+  ]);
+  return {
+    items: rows.map((row) => toDeliveryDto({ ...row, requestHeaders: null, responseBody: null, claimToken: null, leaseExpiresAt: null, claimCount: 0 })),
+    total: counted?.total ?? 0,
+    page: input.page,
+    pageSize: input.pageSize,
+  };
+}
+
+export async function getDeliveryOrThrow(ctx: DeliveryContext, principal: Principal, id: string): Promise<DeliveryDetailDto> {
+  const [found] = await ctx.db
+    .select({ delivery: webhookDeliveries, body: events.body })
+    .from(webhookDeliveries)
+    .innerJoin(events, eq(events.id, webhookDeliveries.eventId))
+    .where(and(eq(webhookDeliveries.id, id), eq(webhookDeliveries.companyId, principal.companyId)));
+  if (!found) throw notFound('webhook delivery', id);
+  const row = found.delivery;
+  return { ...toDeliveryDto(row), requestHeaders: row.requestHeaders ?? null, requestBody: found.body, responseBody: row.responseBody };
+}
+
+/**
+ * Resend (admins): a new pending delivery of the same event body to the webhook's current URL, signed with its
+ * current secret when sent, `trigger: "resend"`, `resendOf` the original. The original row never changes.
+ * Opt-in automatic retries would be the same insert with a different trigger, made by the worker.
+ */
+export async function resendDelivery(ctx: DeliveryContext, principal: Principal, id: string): Promise<DeliveryDto> {
+  requireAdmin(principal, 'resend webhook deliveries');
+  return ctx.db.transaction(async (tx) => {
+    const [original] = await tx
+      .select()
+      .from(webhookDeliveries)
+      .where(and(eq(webhookDeliveries.id, id), eq(webhookDeliveries.companyId, principal.companyId)));
+    if (!original) throw notFound('webhook delivery', id);
+    const [webhook] = await tx
+      .select({ id: webhooks.id, url: webhooks.url, enabled: webhooks.enabled })
+      .from(webhooks)
+      .where(and(eq(webhooks.id, original.webhookId), eq(webhooks.companyId, principal.companyId)));
+    if (!webhook) {
+      throw new AppError('conflict', `cannot resend delivery ${id}: its webhook ${original.webhookId} was deleted; create a webhook for this URL and events instead`);
+    }
+    if (!webhook.enabled) {
+      throw new AppError('conflict', `cannot resend delivery ${id}: webhook ${webhook.id} is disabled; enable it first (PATCH /webhooks/${webhook.id} {"enabled": true})`);
+    }
+    const [created] = await tx
+      .insert(webhookDeliveries)
+      .values({
+        companyId: principal.companyId,
+        webhookId: webhook.id,
+        eventId: original.eventId,
+        event: original.event,
+        entityId: original.entityId,
+        url: webhook.url,
+        trigger: 'resend',
+        resendOf: original.id,
+      })
+      .returning();
+    await tx.execute(sql`SELECT pg_notify(${DELIVERY_CHANNEL}, '')`);
+    return toDeliveryDto(created!);
+  });
+}

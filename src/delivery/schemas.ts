@@ -1,0 +1,71 @@
+// Shapes of the delivery log (spec §6): what REST, MCP and the UI return, and the listing filters they accept.
+import { z } from 'zod';
+import { EVENT_NAMES, type EventName } from '../events/catalog.js';
+
+export const DELIVERY_STATUSES = ['pending', 'processing', 'success', 'failed'] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+
+/**
+ * Why a delivery failed. The seven kinds of spec §6, plus `webhook_deleted` for a delivery that was still
+ * queued when its webhook was deleted (nothing was sent).
+ */
+export const DELIVERY_ERROR_KINDS = ['http_status', 'timeout', 'dns', 'connect', 'tls', 'blocked_address', 'redirect', 'webhook_deleted'] as const;
+export type DeliveryErrorKind = (typeof DELIVERY_ERROR_KINDS)[number];
+
+export const DELIVERY_TRIGGERS = ['event', 'resend'] as const;
+export const DELIVERY_PAGE_SIZES = [25, 100] as const;
+
+export const DeliveryErrorSchema = z.object({ kind: z.enum(DELIVERY_ERROR_KINDS), message: z.string() });
+
+export const DeliverySchema = z.object({
+  id: z.uuid(),
+  webhookId: z.uuid(),
+  url: z.string().describe('the URL the request went (or goes) to: the webhook URL at send time'),
+  event: z.enum(EVENT_NAMES as [EventName, ...EventName[]]),
+  entityId: z.uuid(),
+  status: z.enum(DELIVERY_STATUSES),
+  statusCode: z.number().int().nullable(),
+  error: DeliveryErrorSchema.nullable(),
+  durationMs: z.number().int().nullable(),
+  createdAt: z.string(),
+  completedAt: z.string().nullable(),
+  trigger: z.enum(DELIVERY_TRIGGERS),
+  resendOf: z.uuid().nullable().describe('for a resend: the delivery it repeats'),
+});
+export type DeliveryDto = z.infer<typeof DeliverySchema>;
+
+export const DeliveryDetailSchema = DeliverySchema.extend({
+  requestHeaders: z.record(z.string(), z.string()).nullable().describe('headers sent (signature masked); null until sent'),
+  requestBody: z.string().describe('the exact body bytes sent (the event envelope)'),
+  responseBody: z.string().nullable().describe('the first 16 KiB of the response body, as text'),
+});
+export type DeliveryDetailDto = z.infer<typeof DeliveryDetailSchema>;
+
+const IsoTime = (what: string) =>
+  z.iso
+    .datetime({ offset: true, error: `must be an ISO-8601 date-time such as 2026-04-22T10:00:00Z` })
+    .describe(what);
+
+export const ListDeliveriesInput = z.strictObject({
+  searchTerm: z.string().trim().max(200, { error: 'must be at most 200 characters' }).optional().describe('case-insensitive substring of url or event name'),
+  status: z.enum(DELIVERY_STATUSES, { error: `must be one of ${DELIVERY_STATUSES.join(', ')}` }).optional(),
+  event: z.enum(EVENT_NAMES as [EventName, ...EventName[]], { error: `must be one of ${EVENT_NAMES.join(', ')}` }).optional(),
+  webhookId: z.uuid({ error: 'must be a UUID' }).optional(),
+  entityId: z.uuid({ error: 'must be a UUID' }).optional(),
+  from: IsoTime('only deliveries created at or after this time').optional(),
+  to: IsoTime('only deliveries created before this time').optional(),
+  page: z.coerce.number({ error: 'must be a whole number ≥ 1' }).int({ error: 'must be a whole number ≥ 1' }).min(1, { error: 'must be a whole number ≥ 1' }).max(100_000).default(1),
+  pageSize: z.coerce
+    .number()
+    .refine((n) => n === 25 || n === 100, { error: 'must be 25 or 100' })
+    .default(25),
+});
+export type ListDeliveriesInput = z.input<typeof ListDeliveriesInput>;
+
+export const DeliveryPageSchema = z.object({
+  items: z.array(DeliverySchema),
+  total: z.number().int(),
+  page: z.number().int(),
+  pageSize: z.number().int(),
+});
+export type DeliveryPage = z.infer<typeof DeliveryPageSchema>;

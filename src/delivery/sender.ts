@@ -1,0 +1,181 @@
+// One delivery attempt over the network: POST the stored envelope bytes with their signature, through an undici
+// agent whose DNS hook is the address guard, under one whole-request deadline, reading at most 16 KiB back.
+// It never throws for a receiver's failure: every outcome — 2xx, 4xx, timeout, refused, bad certificate,
+// blocked address, redirect — becomes a DeliveryOutcome the worker records.
+import fs from 'node:fs';
+import { STATUS_CODES } from 'node:http';
+import { Agent, request } from 'undici';
+import { hostOf, blockedAddressReason, type Cidr } from '../webhooks/address-policy.js';
+import { maskSignature, signBody } from '../webhooks/signature.js';
+import type { Resolver } from '../webhooks/url-rules.js';
+import { BlockedAddressError, createGuardedLookup } from './guarded-lookup.js';
+import type { DeliveryErrorKind } from './schemas.js';
+
+export const RESPONSE_BODY_CAP_BYTES = 16 * 1024;
+const PACKAGE_VERSION = (JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+export const USER_AGENT = `Switchboard-Webhooks/${PACKAGE_VERSION}`;
+
+export interface DeliveryRequest {
+  deliveryId: string;
+  url: string;
+  event: string;
+  /** The envelope exactly as stored at event time. */
+  body: string;
+  secret: string | null;
+}
+
+export interface DeliveryOutcome {
+  status: 'success' | 'failed';
+  statusCode: number | null;
+  responseBody: string | null;
+  error: { kind: DeliveryErrorKind; message: string } | null;
+  durationMs: number;
+  /** The headers as sent, with the signature masked. */
+  requestHeaders: Record<string, string>;
+}
+
+export interface DeliverySenderOptions {
+  timeoutMs: number;
+  allowPrivate: readonly Cidr[];
+  /** Extra trusted CA certificates (PEM). Replaces the system store: for tests with a local CA only. */
+  ca?: string | Buffer;
+  /** DNS for the guard; the system resolver by default (tests inject names that resolve to chosen addresses). */
+  resolve?: Resolver;
+}
+
+export interface DeliverySender {
+  send(request: DeliveryRequest, signal?: AbortSignal): Promise<DeliveryOutcome>;
+  close(): Promise<void>;
+}
+
+/**
+ * The headers of spec §6. Returns what goes on the wire and what the log keeps. Extra signature schemes
+ * (e.g. a timestamped header, or two signatures during secret rotation) are added here and nowhere else.
+ */
+export function buildRequestHeaders(request: DeliveryRequest): { sent: Record<string, string>; recorded: Record<string, string> } {
+  const sent: Record<string, string> = {
+    'content-type': 'application/json',
+    'user-agent': USER_AGENT,
+    'x-webhook-event': request.event,
+    'x-webhook-delivery': request.deliveryId,
+  };
+  const recorded = { ...sent };
+  if (request.secret !== null) {
+    const signature = signBody(request.secret, Buffer.from(request.body, 'utf8'));
+    sent['x-webhook-signature'] = signature;
+    recorded['x-webhook-signature'] = maskSignature(signature);
+  }
+  return { sent, recorded };
+}
+
+/** Text that PostgreSQL can store: invalid UTF-8 becomes U+FFFD, and so do NUL characters. */
+function toStorableText(bytes: Buffer): string {
+  return new TextDecoder('utf-8', { fatal: false }).decode(bytes).replace(/\u0000/g, '\uFFFD');
+}
+
+const TLS_CODES = /^(ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|SELF_SIGNED|DEPTH_ZERO|HOSTNAME_MISMATCH|EPROTO$)/;
+const DNS_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_FAIL', 'EAI_NODATA', 'ENODATA', 'ESERVFAIL']);
+const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT']);
+
+/** Maps a network error (possibly wrapped in `cause`) to an error kind and a message a person can act on. */
+export function classifyNetworkError(error: unknown, url: URL, timeoutMs: number): { kind: DeliveryErrorKind; message: string } {
+  const chain: Array<Error & { code?: string }> = [];
+  for (let e = error as (Error & { code?: string; cause?: unknown }) | undefined; e && chain.length < 5; e = e.cause as typeof e) chain.push(e);
+  const blocked = chain.find((e) => e instanceof BlockedAddressError);
+  if (blocked) return { kind: 'blocked_address', message: blocked.message };
+  const coded = chain.find((e) => typeof e.code === 'string') ?? chain[0];
+  const code = coded?.code ?? '';
+  const detail = `${coded?.message ?? String(error)}${code && !coded?.message?.includes(code) ? ` (${code})` : ''}`;
+  const where = url.host;
+  if (TIMEOUT_CODES.has(code)) return { kind: 'timeout', message: `no complete answer from ${where} within ${timeoutMs} ms (${code})` };
+  if (DNS_CODES.has(code)) return { kind: 'dns', message: `could not resolve ${url.hostname}: ${detail}` };
+  if (TLS_CODES.test(code) || /certificate|ssl|tls/i.test(coded?.message ?? '')) {
+    return { kind: 'tls', message: `TLS handshake with ${where} failed: ${detail}` };
+  }
+  return { kind: 'connect', message: `could not connect to ${where} or the connection broke: ${detail}` };
+}
+
+export function createDeliverySender(options: DeliverySenderOptions): DeliverySender {
+  const { timeoutMs, allowPrivate } = options;
+  const agent = new Agent({
+    connect: {
+      lookup: createGuardedLookup(allowPrivate, options.resolve),
+      timeout: timeoutMs,
+      ...(options.ca ? { ca: options.ca } : {}),
+    },
+    headersTimeout: timeoutMs,
+    bodyTimeout: timeoutMs,
+    keepAliveTimeout: 4_000,
+  });
+
+  async function send(delivery: DeliveryRequest, signal?: AbortSignal): Promise<DeliveryOutcome> {
+    const started = performance.now();
+    const { sent, recorded } = buildRequestHeaders(delivery);
+    const elapsed = () => Math.round(performance.now() - started);
+    const failed = (kind: DeliveryErrorKind, message: string, statusCode: number | null = null, responseBody: string | null = null): DeliveryOutcome => ({
+      status: 'failed',
+      statusCode,
+      responseBody,
+      error: { kind, message },
+      durationMs: elapsed(),
+      requestHeaders: recorded,
+    });
+
+    let url: URL;
+    try {
+      url = new URL(delivery.url);
+    } catch {
+      return failed('connect', `"${delivery.url}" is not a valid URL`);
+    }
+    if (url.protocol !== 'https:') return failed('connect', `refused to send to ${url.protocol}// (only https:// is allowed)`);
+    // The lookup hook is never called for IP-literal hosts, so they are checked here.
+    const { host, isIpLiteral } = hostOf(url);
+    if (isIpLiteral) {
+      const reason = blockedAddressReason(host, allowPrivate);
+      if (reason) return failed('blocked_address', new BlockedAddressError(host, host, reason).message);
+    }
+
+    const deadline = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      deadline.abort();
+    }, timeoutMs);
+    const onStop = () => deadline.abort();
+    signal?.addEventListener('abort', onStop, { once: true });
+    try {
+      const response = await request(url, { method: 'POST', headers: sent, body: delivery.body, dispatcher: agent, signal: deadline.signal });
+      const chunks: Buffer[] = [];
+      let size = 0;
+      for await (const chunk of response.body as AsyncIterable<Buffer>) {
+        const room = RESPONSE_BODY_CAP_BYTES - size;
+        chunks.push(chunk.length > room ? chunk.subarray(0, room) : chunk);
+        size += Math.min(chunk.length, room);
+        if (size >= RESPONSE_BODY_CAP_BYTES) break; // stop reading: the rest is never downloaded
+      }
+      const responseBody = toStorableText(Buffer.concat(chunks));
+      const code = response.statusCode;
+      if (code >= 200 && code < 300) {
+        return { status: 'success', statusCode: code, responseBody, error: null, durationMs: elapsed(), requestHeaders: recorded };
+      }
+      if (code >= 300 && code < 400) {
+        const location = response.headers.location;
+        const target = Array.isArray(location) ? location[0] : location;
+        return failed('redirect', `HTTP ${code} redirect to ${target ?? '(no Location header)'}; redirects are never followed, point the webhook at the final URL`, code, responseBody);
+      }
+      return failed('http_status', `HTTP ${code}${STATUS_CODES[code] ? ` ${STATUS_CODES[code]}` : ''}: only 2xx counts as delivered`, code, responseBody);
+    } catch (error) {
+      if (timedOut) return failed('timeout', `no complete answer from ${url.host} within ${timeoutMs} ms`);
+      return failed(...spread(classifyNetworkError(error, url, timeoutMs)));
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onStop);
+    }
+  }
+
+  return { send, close: () => agent.close() };
+}
+
+function spread(error: { kind: DeliveryErrorKind; message: string }): [DeliveryErrorKind, string] {
+  return [error.kind, error.message];
+}

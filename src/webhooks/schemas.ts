@@ -1,0 +1,81 @@
+// Input and output shapes of webhook subscriptions (spec §5). REST, MCP and the UI validate with these same
+// schemas; the commands parse again, so a caller that skips its surface's validation gets the same errors.
+import { z } from 'zod';
+import { EVENT_NAMES, type EventName } from '../events/catalog.js';
+import { WEBHOOK_URL_MAX_LENGTH } from './url-rules.js';
+
+export const MAX_WEBHOOK_SECRET_LENGTH = 256;
+export const MIN_WEBHOOK_SECRET_LENGTH = 8;
+
+const EventNameSchema = z.enum(EVENT_NAMES as [EventName, ...EventName[]], {
+  error: (issue) => `"${String(issue.input)}" is not an event; allowed: ${EVENT_NAMES.join(', ')}`,
+});
+
+export const WebhookEventsInput = z
+  .array(EventNameSchema, { error: 'must be an array of event names' })
+  .min(1, { error: `must list at least one event, e.g. ["contact.created"]` })
+  .max(EVENT_NAMES.length, { error: `must list at most ${EVENT_NAMES.length} events` })
+  .superRefine((events, ctx) => {
+    const seen = new Set<string>();
+    for (const [index, event] of events.entries()) {
+      if (seen.has(event)) ctx.addIssue({ code: 'custom', path: [index], message: `"${event}" is listed more than once` });
+      seen.add(event);
+    }
+  })
+  .describe(`the events to receive: 1–${EVENT_NAMES.length} distinct names of ${EVENT_NAMES.join(', ')}`);
+
+const UrlInput = z
+  .string({ error: 'must be a string' })
+  .max(WEBHOOK_URL_MAX_LENGTH + 100, { error: `must be at most ${WEBHOOK_URL_MAX_LENGTH} characters` })
+  .describe('absolute https:// URL that receives the POSTs; no user-info; public hosts only');
+const DescriptionInput = z
+  .string({ error: 'must be a string or null' })
+  .trim()
+  .max(500, { error: 'must be at most 500 characters' })
+  .nullable()
+  .describe('free text, at most 500 characters');
+const SecretInput = z
+  .string({ error: 'must be a string or null' })
+  .min(MIN_WEBHOOK_SECRET_LENGTH, { error: `must be at least ${MIN_WEBHOOK_SECRET_LENGTH} characters (use a random string)` })
+  .max(MAX_WEBHOOK_SECRET_LENGTH, { error: `must be at most ${MAX_WEBHOOK_SECRET_LENGTH} characters` })
+  .nullable()
+  .describe('HMAC-SHA256 key for X-Webhook-Signature; stored encrypted; null removes it');
+const EnabledInput = z.boolean({ error: 'must be true or false' }).describe('a disabled webhook gets no new deliveries');
+
+export const CreateWebhookInput = z.strictObject({
+  url: UrlInput,
+  events: WebhookEventsInput,
+  description: DescriptionInput.optional(),
+  secret: SecretInput.optional(),
+  enabled: EnabledInput.optional(),
+});
+export type CreateWebhookInput = z.input<typeof CreateWebhookInput>;
+
+export const UpdateWebhookInput = z.strictObject({
+  url: UrlInput.optional(),
+  events: WebhookEventsInput.optional(),
+  description: DescriptionInput.optional(),
+  secret: SecretInput.optional(),
+  enabled: EnabledInput.optional(),
+});
+export type UpdateWebhookInput = z.input<typeof UpdateWebhookInput>;
+
+export const ListWebhooksInput = z.strictObject({
+  searchTerm: z.string().trim().max(200, { error: 'must be at most 200 characters' }).optional().describe('case-insensitive substring of url or description'),
+});
+export type ListWebhooksInput = z.input<typeof ListWebhooksInput>;
+
+export const WebhookSchema = z.object({
+  id: z.uuid(),
+  url: z.string(),
+  events: z.array(EventNameSchema),
+  description: z.string().nullable(),
+  enabled: z.boolean(),
+  hasSecret: z.boolean().describe('true when deliveries are signed; the secret itself only comes from the reveal route'),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type WebhookDto = z.infer<typeof WebhookSchema>;
+
+export const WebhookWithSecretSchema = WebhookSchema.extend({ secret: z.string().nullable() });
+export type WebhookWithSecretDto = z.infer<typeof WebhookWithSecretSchema>;

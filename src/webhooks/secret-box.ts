@@ -1,0 +1,27 @@
+// Webhook secrets at rest: AES-256-GCM under SECRET_KEY, bound to the webhook id (associated data), so a
+// database dump alone reveals nothing and a ciphertext moved to another row fails to decrypt.
+// Layout: 1 version byte | 12-byte IV | 16-byte tag | ciphertext. The version byte is where a future key
+// rotation (SECRET_KEY_PREVIOUS) plugs in: decrypt by version, re-encrypt under the current key.
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+
+const VERSION = 1;
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+
+export function encryptSecret(key: Buffer, webhookId: string, secret: string): Buffer {
+  const iv = randomBytes(IV_BYTES);
+  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  cipher.setAAD(Buffer.from(`webhook:${webhookId}`));
+  const ciphertext = Buffer.concat([cipher.update(secret, 'utf8'), cipher.final()]);
+  return Buffer.concat([Buffer.from([VERSION]), iv, cipher.getAuthTag(), ciphertext]);
+}
+
+export function decryptSecret(key: Buffer, webhookId: string, box: Buffer): string {
+  if (box.length < 1 + IV_BYTES + TAG_BYTES || box[0] !== VERSION) throw new Error(`webhook ${webhookId}: unknown secret format`);
+  const iv = box.subarray(1, 1 + IV_BYTES);
+  const tag = box.subarray(1 + IV_BYTES, 1 + IV_BYTES + TAG_BYTES);
+  const decipher = createDecipheriv('aes-256-gcm', key, iv);
+  decipher.setAAD(Buffer.from(`webhook:${webhookId}`));
+  decipher.setAuthTag(tag);
+  return Buffer.concat([decipher.update(box.subarray(1 + IV_BYTES + TAG_BYTES)), decipher.final()]).toString('utf8');
+}

@@ -1,0 +1,153 @@
+// Webhook subscriptions: the commands and queries every surface calls (REST, MCP, UI). Admins change them,
+// members read them; everything is scoped by the principal's company (foreign ids are "not found").
+// Secrets are encrypted at rest and leave only through getWebhookOrThrow(…, {includeSecret: true}) (admins).
+import { randomUUID } from 'node:crypto';
+import { and, asc, eq, sql } from 'drizzle-orm';
+import type { Principal } from '../auth/principal.js';
+import { requireAdmin } from '../auth/principal.js';
+import type { AppContext } from '../context.js';
+import { webhookDeliveries, webhooks } from '../db/schema/index.js';
+import { AppError, notFound } from '../errors.js';
+import type { EventName } from '../events/catalog.js';
+import {
+  CreateWebhookInput,
+  ListWebhooksInput,
+  UpdateWebhookInput,
+  type WebhookDto,
+  type WebhookWithSecretDto,
+} from './schemas.js';
+import { decryptSecret, encryptSecret } from './secret-box.js';
+import { checkWebhookUrl, type Resolver } from './url-rules.js';
+
+export const MAX_WEBHOOKS_PER_COMPANY = 100;
+
+/** What the webhook commands need from the application context (AppContext satisfies it). */
+export type WebhookContext = Pick<AppContext, 'db' | 'secretKey' | 'config'>;
+export interface WebhookCommandOptions {
+  /** DNS for the save-time check; the system resolver by default. */
+  resolve?: Resolver;
+}
+
+type WebhookRow = typeof webhooks.$inferSelect;
+
+function toWebhookDto(row: WebhookRow): WebhookDto {
+  return {
+    id: row.id,
+    url: row.url,
+    events: row.events as EventName[],
+    description: row.description,
+    enabled: row.enabled,
+    hasSecret: row.secretCiphertext !== null,
+    createdAt: new Date(row.createdAt).toISOString(),
+    updatedAt: new Date(row.updatedAt).toISOString(),
+  };
+}
+
+async function findRow(ctx: WebhookContext, principal: Principal, id: string): Promise<WebhookRow> {
+  const [row] = await ctx.db.select().from(webhooks).where(and(eq(webhooks.id, id), eq(webhooks.companyId, principal.companyId)));
+  if (!row) throw notFound('webhook', id);
+  return row;
+}
+
+export async function createWebhook(ctx: WebhookContext, principal: Principal, input: CreateWebhookInput, options: WebhookCommandOptions = {}): Promise<WebhookDto> {
+  requireAdmin(principal, 'create webhooks');
+  const parsed = CreateWebhookInput.parse(input);
+  const url = await checkWebhookUrl(parsed.url, ctx.config.webhookAllowPrivate, options.resolve);
+  const [{ count } = { count: 0 }] = await ctx.db
+    .select({ count: sql<number>`count(*)::int` })
+    .from(webhooks)
+    .where(eq(webhooks.companyId, principal.companyId));
+  if (count >= MAX_WEBHOOKS_PER_COMPANY) {
+    throw new AppError('conflict', `a company can have at most ${MAX_WEBHOOKS_PER_COMPANY} webhooks; delete one first`);
+  }
+  const id = randomUUID();
+  const [row] = await ctx.db
+    .insert(webhooks)
+    .values({
+      id,
+      companyId: principal.companyId,
+      url,
+      events: parsed.events,
+      description: parsed.description || null,
+      secretCiphertext: parsed.secret ? encryptSecret(ctx.secretKey, id, parsed.secret) : null,
+      enabled: parsed.enabled ?? true,
+    })
+    .returning();
+  return toWebhookDto(row!);
+}
+
+export async function updateWebhook(
+  ctx: WebhookContext,
+  principal: Principal,
+  id: string,
+  input: UpdateWebhookInput,
+  options: WebhookCommandOptions = {},
+): Promise<WebhookDto> {
+  requireAdmin(principal, 'change webhooks');
+  const parsed = UpdateWebhookInput.parse(input);
+  await findRow(ctx, principal, id);
+  const changes: Partial<typeof webhooks.$inferInsert> = {};
+  if (parsed.url !== undefined) changes.url = await checkWebhookUrl(parsed.url, ctx.config.webhookAllowPrivate, options.resolve);
+  if (parsed.events !== undefined) changes.events = parsed.events;
+  if (parsed.description !== undefined) changes.description = parsed.description || null;
+  if (parsed.secret !== undefined) changes.secretCiphertext = parsed.secret === null ? null : encryptSecret(ctx.secretKey, id, parsed.secret);
+  if (parsed.enabled !== undefined) changes.enabled = parsed.enabled;
+  const [row] = await ctx.db
+    .update(webhooks)
+    .set({ ...changes, updatedAt: sql`now()` })
+    .where(and(eq(webhooks.id, id), eq(webhooks.companyId, principal.companyId)))
+    .returning();
+  if (!row) throw notFound('webhook', id);
+  return toWebhookDto(row);
+}
+
+export function getWebhookOrThrow(ctx: WebhookContext, principal: Principal, id: string): Promise<WebhookDto>;
+export function getWebhookOrThrow(ctx: WebhookContext, principal: Principal, id: string, options: { includeSecret: true }): Promise<WebhookWithSecretDto>;
+export function getWebhookOrThrow(ctx: WebhookContext, principal: Principal, id: string, options?: { includeSecret?: boolean }): Promise<WebhookDto | WebhookWithSecretDto>;
+export async function getWebhookOrThrow(
+  ctx: WebhookContext,
+  principal: Principal,
+  id: string,
+  options: { includeSecret?: boolean } = {},
+): Promise<WebhookDto | WebhookWithSecretDto> {
+  if (options.includeSecret) requireAdmin(principal, 'reveal webhook secrets');
+  const row = await findRow(ctx, principal, id);
+  const dto = toWebhookDto(row);
+  if (!options.includeSecret) return dto;
+  return { ...dto, secret: row.secretCiphertext ? decryptSecret(ctx.secretKey, row.id, row.secretCiphertext) : null };
+}
+
+/** The admin-only reveal (POST /webhooks/{id}/secret/reveal). */
+export function revealWebhookSecret(ctx: WebhookContext, principal: Principal, id: string): Promise<WebhookWithSecretDto> {
+  return getWebhookOrThrow(ctx, principal, id, { includeSecret: true });
+}
+
+export async function listWebhooks(ctx: WebhookContext, principal: Principal, input: ListWebhooksInput = {}): Promise<WebhookDto[]> {
+  const { searchTerm } = ListWebhooksInput.parse(input);
+  const conditions = [eq(webhooks.companyId, principal.companyId)];
+  if (searchTerm) {
+    const pattern = `%${searchTerm.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    conditions.push(sql`(${webhooks.url} ILIKE ${pattern} OR coalesce(${webhooks.description}, '') ILIKE ${pattern})`);
+  }
+  const rows = await ctx.db.select().from(webhooks).where(and(...conditions)).orderBy(asc(webhooks.createdAt), asc(webhooks.id));
+  return rows.map(toWebhookDto);
+}
+
+/**
+ * Deletes the subscription; its delivery history stays listable. Deliveries still pending are failed in the
+ * same transaction (kind "webhook_deleted"), so nothing is sent to a URL the admin just removed.
+ */
+export async function deleteWebhook(ctx: WebhookContext, principal: Principal, id: string): Promise<void> {
+  requireAdmin(principal, 'delete webhooks');
+  await ctx.db.transaction(async (tx) => {
+    const deleted = await tx
+      .delete(webhooks)
+      .where(and(eq(webhooks.id, id), eq(webhooks.companyId, principal.companyId)))
+      .returning({ id: webhooks.id });
+    if (deleted.length === 0) throw notFound('webhook', id);
+    await tx
+      .update(webhookDeliveries)
+      .set({ status: 'failed', errorKind: 'webhook_deleted', errorMessage: 'the webhook was deleted before this delivery was sent', completedAt: sql`now()` })
+      .where(and(eq(webhookDeliveries.webhookId, id), eq(webhookDeliveries.status, 'pending')));
+  });
+}
