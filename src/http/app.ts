@@ -16,6 +16,10 @@ import { authRoutes } from './routes/auth.js';
 import { userRoutes } from './routes/users.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { deliveryRoutes } from './routes/deliveries.js';
+import { recordRoutes } from './routes/records.js';
+import { customColumnRoutes } from './routes/custom-columns.js';
+import { importRoutes } from './routes/import.js';
+import { addEventWebhooks } from './event-webhooks.js';
 import { mcpRoutes } from '../mcp/http.js';
 
 export const API_BODY_LIMIT_BYTES = 1024 * 1024;
@@ -45,6 +49,9 @@ export function createApp(ctx: AppContext) {
   api.route('/', apiKeyRoutes());
   api.route('/', webhookRoutes());
   api.route('/', deliveryRoutes());
+  api.route('/', recordRoutes());
+  api.route('/', customColumnRoutes());
+  api.route('/', importRoutes());
   api.route('/', mcpRoutes());
 
   api.get('/openapi.json', (c) => c.json(buildOpenApiDocument(api)));
@@ -70,7 +77,7 @@ export function buildOpenApiDocument(api: OpenAPIHono<HttpEnv>) {
     },
   };
   document.security = [{ apiKey: [] }, { bearer: [] }, { session: [] }];
-  return document;
+  return addEventWebhooks(document);
 }
 
 /** The built React UI (web/dist): hashed assets cached for a year, index.html never, SPA fallback for routes. */

@@ -1,0 +1,191 @@
+// The record commands every surface calls (REST, MCP, UI, CSV import). Each validates its input with the
+// schemas in ./schemas.ts, runs in one transaction (a savepoint when given one) and publishes its events
+// through a RecordWrite in that transaction: one event per record that moved, fan-out included.
+import { randomUUID } from 'node:crypto';
+import { eq, inArray } from 'drizzle-orm';
+import type { Principal } from '../auth/principal.js';
+import type { DbOrTx, Tx } from '../db/pool.js';
+import { records } from '../db/schema/index.js';
+import { notFound, validationError } from '../errors.js';
+import { loadColumnDefs } from './custom-columns/columns.js';
+import { insertLinks, insertUsers, linkRow, mergeCustomValues, replaceLinks, replaceUsers, upsertCustomValues } from './mutations.js';
+import { checkReferences, prepareInput, type PreparedWrite } from './prepare.js';
+import { CREATE_SCHEMAS, MAX_BULK_ITEMS, UPDATE_ITEM_SCHEMAS, type CreateInput } from './schemas.js';
+import { searchTextOf, type LoadedRecord } from './store.js';
+import { RELATIONS, type RecordDto, type RecordDtoByType, type RecordType } from './types.js';
+import { parseInput } from './validate.js';
+import { openWrite, type RecordWrite } from './write.js';
+
+export interface BulkOptions {
+  /** Name of the list in error paths: `items.3.name` by default, `contacts.3.name` for MCP's `{contacts: [...]}`. */
+  path?: string;
+}
+
+function checkBatch(items: unknown, path: string): unknown[] {
+  if (!Array.isArray(items)) throw validationError(path, 'must be an array');
+  if (items.length < 1 || items.length > MAX_BULK_ITEMS) throw validationError(path, `must hold 1 to ${MAX_BULK_ITEMS} items; got ${items.length}`);
+  return items;
+}
+
+function inOrder<T extends RecordType>(ids: string[], loaded: Map<string, LoadedRecord>): Array<RecordDtoByType[T]> {
+  return ids.map((id) => loaded.get(id)!.dto as RecordDtoByType[T]);
+}
+
+export async function createRecords<T extends RecordType>(
+  db: DbOrTx,
+  principal: Principal,
+  type: T,
+  inputs: unknown[],
+  options: BulkOptions = {},
+): Promise<Array<RecordDtoByType[T]>> {
+  const path = options.path ?? 'items';
+  const items = checkBatch(inputs, path);
+  const parsed = items.map((input, index) => parseInput(CREATE_SCHEMAS[type], input, `${path}.${index}`) as CreateInput);
+  return db.transaction(async (tx) => {
+    const columns = await loadColumnDefs(tx, principal.companyId, type);
+    const prepared = parsed.map((input, index) => prepareInput(type, input, `${path}.${index}`, columns));
+    return inOrder<T>(...(await writeCreates(tx, principal, type, prepared)));
+  });
+}
+
+/** Creates one record; errors name fields without a list prefix. */
+export async function createRecord<T extends RecordType>(db: DbOrTx, principal: Principal, type: T, input: unknown): Promise<RecordDtoByType[T]> {
+  const parsed = parseInput(CREATE_SCHEMAS[type], input) as CreateInput;
+  return db.transaction(async (tx) => {
+    const prepared = prepareInput(type, parsed, '', await loadColumnDefs(tx, principal.companyId, type));
+    return inOrder<T>(...(await writeCreates(tx, principal, type, [prepared])))[0]!;
+  });
+}
+
+const CREATE_DEFAULTS: Record<RecordType, Record<string, unknown>> = {
+  contact: { firstName: '', lastName: '', emails: [] },
+  organization: {},
+  deal: {},
+  service: {},
+  task: { status: 'open', dueDate: null },
+};
+
+/** Inserts prepared records (already validated against their schema) with their links, users and values. */
+export async function writeCreates(tx: Tx, principal: Principal, type: RecordType, items: PreparedWrite[]): Promise<[string[], Map<string, LoadedRecord>]> {
+  await checkReferences(tx, principal.companyId, type, items);
+  const write = await openWrite(tx, principal);
+  await write.track(items.flatMap((item) => [...item.links.values()].flatMap((targets) => targets.map((t) => t.id))));
+  const now = new Date().toISOString();
+  const ids = items.map(() => randomUUID());
+  await tx.insert(records).values(
+    items.map((item, index) => {
+      const own = { ...CREATE_DEFAULTS[type], ...item.own };
+      return { id: ids[index]!, companyId: principal.companyId, type, ...own, notes: item.notes ?? null, searchText: searchTextOf(own), createdAt: now, updatedAt: now };
+    }),
+  );
+  write.created(ids);
+  const relations = RELATIONS[type] as Record<string, RecordType>;
+  await insertLinks(
+    tx,
+    items.flatMap((item, index) =>
+      [...item.links].flatMap(([field, targets]) => targets.map((target) => linkRow(principal.companyId, type, ids[index]!, relations[field]!, target))),
+    ),
+  );
+  await insertUsers(tx, items.flatMap((item, index) => (item.userIds ?? []).map((userId) => ({ recordId: ids[index]!, userId }))));
+  await upsertCustomValues(
+    tx,
+    items.flatMap((item, index) => (item.customFieldValues ?? []).flatMap((v) => (v.value === null ? [] : [{ recordId: ids[index]!, columnId: v.columnId, value: v.value }]))),
+  );
+  return [ids, await write.finish()];
+}
+
+export async function updateRecords<T extends RecordType>(
+  db: DbOrTx,
+  principal: Principal,
+  type: T,
+  patches: unknown[],
+  options: BulkOptions = {},
+): Promise<Array<RecordDtoByType[T]>> {
+  const path = options.path ?? 'items';
+  const items = checkBatch(patches, path);
+  const parsed = items.map((patch, index) => parseInput(UPDATE_ITEM_SCHEMAS[type], patch, `${path}.${index}`) as { id: string });
+  const seen = new Set<string>();
+  parsed.forEach(({ id }, index) => {
+    if (seen.has(id)) throw validationError(`${path}.${index}.id`, `${type} ${id} is listed twice`);
+    seen.add(id);
+  });
+  return db.transaction(async (tx) => {
+    const columns = await loadColumnDefs(tx, principal.companyId, type);
+    const prepared = parsed.map(({ id, ...patch }, index) => ({ id, ...prepareInput(type, patch, `${path}.${index}`, columns) }));
+    const ids = await writeUpdates(tx, principal, type, prepared);
+    return inOrder<T>(...ids);
+  });
+}
+
+/** Updates one record; errors name fields without a list prefix. */
+export async function updateRecord<T extends RecordType>(db: DbOrTx, principal: Principal, type: T, id: string, patch: unknown): Promise<RecordDtoByType[T]> {
+  const parsed = parseInput(UPDATE_ITEM_SCHEMAS[type], { ...(patch as object), id }) as { id: string };
+  return db.transaction(async (tx) => {
+    const { id: _id, ...rest } = parsed;
+    const prepared = { id, ...prepareInput(type, rest, '', await loadColumnDefs(tx, principal.companyId, type)) };
+    return inOrder<T>(...(await writeUpdates(tx, principal, type, [prepared])))[0]!;
+  });
+}
+
+async function trackOrThrow(write: RecordWrite, type: RecordType, ids: string[]): Promise<Map<string, RecordDto>> {
+  await write.track(ids);
+  const found = new Map<string, RecordDto>();
+  for (const id of ids) {
+    const before = write.before(id);
+    if (!before || before.type !== type) throw notFound(type, id);
+    found.set(id, before.dto);
+  }
+  return found;
+}
+
+async function writeUpdates(tx: Tx, principal: Principal, type: RecordType, items: Array<PreparedWrite & { id: string }>): Promise<[string[], Map<string, LoadedRecord>]> {
+  const write = await openWrite(tx, principal);
+  const ids = items.map((item) => item.id);
+  const before = await trackOrThrow(write, type, ids);
+  await checkReferences(tx, principal.companyId, type, items);
+  // Fan-out: the other side of every link set that is replaced, and the deals of a service whose amount moves.
+  const neighbours: string[] = [];
+  for (const item of items) {
+    const dto = before.get(item.id) as Record<string, unknown>;
+    for (const [field, targets] of item.links) {
+      neighbours.push(...targets.map((t) => t.id), ...linkedIds(dto, field));
+    }
+    if (type === 'service' && item.own.amount !== undefined) neighbours.push(...linkedIds(dto, 'dealIds'));
+  }
+  await write.track(neighbours);
+  const relations = RELATIONS[type] as Record<string, RecordType>;
+  for (const item of items) {
+    if (Object.keys(item.own).length > 0 || item.notes !== undefined) {
+      const merged = { ...(before.get(item.id) as Record<string, unknown>), ...item.own };
+      await tx
+        .update(records)
+        .set({ ...item.own, ...(item.notes !== undefined ? { notes: item.notes } : {}), searchText: searchTextOf(merged) })
+        .where(eq(records.id, item.id));
+    }
+    for (const [field, targets] of item.links) await replaceLinks(tx, principal.companyId, type, item.id, relations[field]!, targets);
+    if (item.userIds) await replaceUsers(tx, item.id, item.userIds);
+    if (item.customFieldValues) await mergeCustomValues(tx, item.id, item.customFieldValues);
+  }
+  return [ids, await write.finish()];
+}
+
+/** The ids in a link field of a DTO (`services` lists objects). */
+export function linkedIds(dto: Record<string, unknown>, field: string): string[] {
+  const value = (dto[field] ?? []) as Array<string | { serviceId: string }>;
+  return value.map((item) => (typeof item === 'string' ? item : item.serviceId));
+}
+
+/** Deletes records; every record that lost a link to them gets `*.updated`. Returns the deleted DTOs. */
+export async function deleteRecords<T extends RecordType>(db: DbOrTx, principal: Principal, type: T, ids: string[]): Promise<Array<RecordDtoByType[T]>> {
+  const unique = [...new Set(ids)];
+  if (unique.length < 1 || unique.length > MAX_BULK_ITEMS) throw validationError('ids', `must hold 1 to ${MAX_BULK_ITEMS} ids; got ${unique.length}`);
+  return db.transaction(async (tx) => {
+    const write = await openWrite(tx, principal);
+    const before = await trackOrThrow(write, type, unique);
+    await write.track([...before.values()].flatMap((dto) => Object.keys(RELATIONS[type]).flatMap((field) => linkedIds(dto as Record<string, unknown>, field))));
+    await tx.delete(records).where(inArray(records.id, unique));
+    write.deleted(unique);
+    await write.finish();
+    return unique.map((id) => before.get(id) as RecordDtoByType[T]);
+  });
+}
