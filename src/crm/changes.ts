@@ -60,7 +60,7 @@ function sameIdSet(a: string[], b: string[]): boolean {
 function sameKeyedSet(a: unknown[], b: unknown[], keyField: string): boolean {
   if (a.length !== b.length) return false;
   const byKey = new Map(a.map((item) => [(item as Record<string, unknown>)[keyField], item]));
-  if (byKey.size !== a.length) return false;
+  if (byKey.size !== a.length || new Set(b.map((item) => (item as Record<string, unknown>)[keyField])).size !== b.length) return false;
   for (const item of b) {
     const other = byKey.get((item as Record<string, unknown>)[keyField]);
     if (other === undefined || !deepEqual(other, item)) return false;

@@ -148,7 +148,7 @@ async function writeUpdates(tx: Tx, principal: Principal, type: RecordType, item
   for (const item of items) {
     const dto = before.get(item.id) as Record<string, unknown>;
     for (const [field, targets] of item.links) {
-      neighbours.push(...targets.map((t) => t.id), ...linkedIds(dto, field));
+      neighbours.push(...linkedIds(dto, field), ...targets.map((t) => t.id));
     }
     if (type === 'service' && item.own.amount !== undefined) neighbours.push(...linkedIds(dto, 'dealIds'));
   }
