@@ -3,6 +3,7 @@
 // and per process keep one slow endpoint from holding more than its own slots. Any number of workers may share
 // one database; each claim carries a token and a lease (see queue.ts).
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import pg from 'pg';
 import type { AppContext } from '../context.js';
 import { decryptSecret } from '../webhooks/secret-box.js';
@@ -50,7 +51,8 @@ interface InFlight {
 }
 
 export function startWorker(ctx: AppContext, options: WorkerOptions = {}): Worker {
-  const settings = { ...WORKER_DEFAULTS, leaseMs: ctx.config.webhookTimeoutMs + 30_000, ...options };
+  // The lease outlives the longest request (the timeout) with the same again as margin to record the result.
+  const settings = { ...WORKER_DEFAULTS, leaseMs: 2 * ctx.config.webhookTimeoutMs + 2_000, ...options };
   const { log, pool } = ctx;
   const sender: DeliverySender = createDeliverySender({
     timeoutMs: ctx.config.webhookTimeoutMs,
@@ -62,6 +64,7 @@ export function startWorker(ctx: AppContext, options: WorkerOptions = {}): Worke
   const byCompany = new Map<string, number>();
   const results: RecordedOutcome[] = [];
   const cut = new AbortController(); // aborts requests still running at the stop deadline
+  setMaxListeners(0, cut.signal); // one listener per in-flight request, up to globalCap
   const unfinished: ClaimedDelivery[] = [];
   let stopping = false;
   let flushing: Promise<void> | null = null;

@@ -1,0 +1,232 @@
+// End to end inside one process: a write publishes events in its transaction, the worker claims and sends them
+// to a real HTTPS receiver, and every outcome lands on the delivery row.
+import crypto from 'node:crypto';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { claimDeliveries, recordOutcomes, releaseExpiredLeases } from '../../src/delivery/queue.js';
+import type { Worker } from '../../src/delivery/worker.js';
+import { withTransaction } from '../../src/db/transaction.js';
+import { publishEvents } from '../../src/events/publish.js';
+import { createTestApp } from '../helpers/app.js';
+import { startHttpsReceiver, type HttpsReceiver } from '../helpers/https-receiver.js';
+import { allFinished, createWebhook, deliveriesOf, json, publishContacts, startTestWorker, waitForDeliveries } from './fixtures.js';
+
+const t = await createTestApp({ WEBHOOK_ALLOW_PRIVATE: '127.0.0.1/32', WEBHOOK_TIMEOUT_MS: '1500' });
+let receiver: HttpsReceiver;
+let worker: Worker | null = null;
+
+beforeAll(async () => {
+  receiver = await startHttpsReceiver();
+});
+afterEach(async () => {
+  await worker?.stop();
+  worker = null;
+  receiver.setResponder(() => ({ status: 200, body: 'ok' }));
+});
+afterAll(() => receiver.close());
+
+describe('fan-out and sending', () => {
+  it('delivers the stored envelope bytes, signed, and records everything on the row', async () => {
+    const tenant = await t.signup();
+    const secret = 'whsec-0123456789abcdef';
+    const hook = await createWebhook(t, tenant, { url: `${receiver.url}/in`, events: ['contact.created'], secret });
+    receiver.setResponder(() => ({ status: 202, body: '{"received":true}' }));
+    const before = receiver.requests.length;
+    worker = startTestWorker(t);
+    const [event] = await publishContacts(t, tenant, 1);
+    const [row] = await waitForDeliveries(t, tenant.companyId, allFinished(1));
+    const got = receiver.requests.slice(before).find((r) => r.headers['x-webhook-delivery'] === row!.id)!;
+    expect(got.body).toBe(event!.body);
+    const envelope = JSON.parse(got.body);
+    expect(Object.keys(envelope)).toEqual(['event', 'data', 'timestamp']);
+    expect(envelope.data).toMatchObject({ userId: tenant.userId, companyId: tenant.companyId, entityId: event!.entityId });
+    const expected = crypto.createHmac('sha256', secret).update(got.body).digest('hex');
+    expect(crypto.timingSafeEqual(Buffer.from(expected), Buffer.from(got.headers['x-webhook-signature'] as string))).toBe(true);
+
+    const detail = await json(await t.call('GET', `/webhook-deliveries/${row!.id}`, { key: tenant.key }));
+    expect(detail).toMatchObject({
+      id: row!.id,
+      webhookId: hook.id,
+      url: `${receiver.url}/in`,
+      event: 'contact.created',
+      entityId: event!.entityId,
+      status: 'success',
+      statusCode: 202,
+      responseBody: '{"received":true}',
+      error: null,
+      trigger: 'event',
+      resendOf: null,
+      requestBody: event!.body,
+    });
+    expect(detail.durationMs).toBeGreaterThanOrEqual(0);
+    expect(Date.parse(detail.completedAt)).toBeGreaterThanOrEqual(Date.parse(detail.createdAt));
+    expect(detail.requestHeaders).toMatchObject({ 'content-type': 'application/json', 'x-webhook-event': 'contact.created', 'x-webhook-delivery': row!.id });
+    expect(detail.requestHeaders['x-webhook-signature']).toBe(`${expected.slice(0, 8)}…`);
+  });
+
+  it('one delivery per subscribed enabled webhook; unsubscribed and disabled webhooks get nothing', async () => {
+    const tenant = await t.signup();
+    const other = await t.signup();
+    const a = await createWebhook(t, tenant, { url: `${receiver.url}/a`, events: ['contact.created', 'contact.updated'] });
+    const b = await createWebhook(t, tenant, { url: `${receiver.url}/b`, events: ['contact.created'] });
+    await createWebhook(t, tenant, { url: `${receiver.url}/c`, events: ['deal.created'] });
+    await createWebhook(t, tenant, { url: `${receiver.url}/d`, events: ['contact.created'], enabled: false });
+    await createWebhook(t, other, { url: `${receiver.url}/e`, events: ['contact.created'] });
+    await publishContacts(t, tenant, 3);
+    const rows = await deliveriesOf(t, tenant.companyId);
+    expect(rows.map((r) => r.webhook_id).sort()).toEqual([a.id, a.id, a.id, b.id, b.id, b.id].sort());
+    expect(rows.every((r) => r.status === 'pending')).toBe(true);
+    expect(await deliveriesOf(t, other.companyId)).toHaveLength(0);
+  });
+
+  it('a write that rolls back leaves no event and no delivery', async () => {
+    const tenant = await t.signup();
+    await createWebhook(t, tenant, { url: `${receiver.url}/a`, events: ['contact.created'] });
+    await expect(
+      withTransaction(t.ctx.db, async (tx) => {
+        await publishEvents(tx, { companyId: tenant.companyId, userId: tenant.userId }, [{ name: 'contact.created', entityId: crypto.randomUUID(), payload: {} }]);
+        throw new Error('the write failed');
+      }),
+    ).rejects.toThrow('the write failed');
+    expect(await deliveriesOf(t, tenant.companyId)).toHaveLength(0);
+  });
+
+  it('records failures with their kind: 5xx with its body, and refused connections', async () => {
+    const tenant = await t.signup();
+    await createWebhook(t, tenant, { url: `${receiver.url}/down`, events: ['contact.created'] });
+    await createWebhook(t, tenant, { url: 'https://127.0.0.1:1/', events: ['contact.created'] });
+    receiver.setResponder(() => ({ status: 503, body: 'maintenance' }));
+    worker = startTestWorker(t);
+    await publishContacts(t, tenant, 1);
+    const rows = await waitForDeliveries(t, tenant.companyId, allFinished(2));
+    const byUrl = Object.fromEntries(rows.map((r) => [r.url, r]));
+    expect(byUrl[`${receiver.url}/down`]).toMatchObject({ status: 'failed', status_code: 503, error_kind: 'http_status', response_body: 'maintenance' });
+    expect(byUrl['https://127.0.0.1:1/']).toMatchObject({ status: 'failed', status_code: null, error_kind: 'connect' });
+  });
+
+  it('a webhook deleted with deliveries queued: they fail as webhook_deleted, nothing is sent, history stays listable', async () => {
+    const tenant = await t.signup();
+    const hook = await createWebhook(t, tenant, { url: `${receiver.url}/gone`, events: ['contact.created'] });
+    await publishContacts(t, tenant, 2);
+    expect((await t.call('DELETE', `/webhooks/${hook.id}`, { key: tenant.key })).status).toBe(204);
+    const before = receiver.requests.length;
+    worker = startTestWorker(t);
+    await publishContacts(t, tenant, 2); // after deletion: no new rows
+    const rows = await waitForDeliveries(t, tenant.companyId, allFinished(2));
+    expect(rows).toHaveLength(2);
+    expect(rows.every((r) => r.status === 'failed' && r.error_kind === 'webhook_deleted')).toBe(true);
+    const listed = await json(await t.call('GET', `/webhook-deliveries?webhookId=${hook.id}`, { key: tenant.key }));
+    expect(listed.total).toBe(2);
+    expect(receiver.requests.slice(before).filter((r) => r.path === '/gone')).toHaveLength(0);
+  });
+
+  it('a delivery queued in a race with the deletion is failed by the worker instead of sent', async () => {
+    const tenant = await t.signup();
+    const hook = await createWebhook(t, tenant, { url: `${receiver.url}/race`, events: ['contact.created'] });
+    await publishContacts(t, tenant, 1);
+    // The deletion committed without seeing the row (as with a concurrent write): remove only the webhook.
+    await t.ctx.pool.query('DELETE FROM webhooks WHERE id = $1', [hook.id]);
+    worker = startTestWorker(t);
+    const [row] = await waitForDeliveries(t, tenant.companyId, allFinished(1));
+    expect(row).toMatchObject({ status: 'failed', error_kind: 'webhook_deleted' });
+  });
+});
+
+describe('resend', () => {
+  it('creates a new delivery with the same bytes to the current URL and secret; the original never changes', async () => {
+    const tenant = await t.signup();
+    const hook = await createWebhook(t, tenant, { url: `${receiver.url}/v1`, events: ['contact.created'], secret: 'first-secret-value' });
+    receiver.setResponder(() => ({ status: 500, body: 'boom' }));
+    worker = startTestWorker(t);
+    const [event] = await publishContacts(t, tenant, 1);
+    const [original] = await waitForDeliveries(t, tenant.companyId, allFinished(1));
+    const originalDetail = await json(await t.call('GET', `/webhook-deliveries/${original!.id}`, { key: tenant.key }));
+    expect(originalDetail.status).toBe('failed');
+
+    await t.call('PATCH', `/webhooks/${hook.id}`, { key: tenant.key, body: { url: `${receiver.url}/v2`, secret: 'second-secret-value' } });
+    receiver.setResponder(() => ({ status: 200, body: 'fine' }));
+    const before = receiver.requests.length;
+    const response = await t.call('POST', `/webhook-deliveries/${original!.id}/resend`, { key: tenant.key });
+    expect(response.status).toBe(201);
+    const resent = await json(response);
+    expect(resent).toMatchObject({ trigger: 'resend', resendOf: original!.id, webhookId: hook.id, url: `${receiver.url}/v2`, event: 'contact.created', status: 'pending' });
+    expect(resent.id).not.toBe(original!.id);
+    await waitForDeliveries(t, tenant.companyId, allFinished(2));
+    const got = receiver.requests.slice(before).find((r) => r.headers['x-webhook-delivery'] === resent.id)!;
+    expect(got.path).toBe('/v2');
+    expect(got.body).toBe(event!.body);
+    expect(got.headers['x-webhook-signature']).toBe(crypto.createHmac('sha256', 'second-secret-value').update(event!.body).digest('hex'));
+    expect(await json(await t.call('GET', `/webhook-deliveries/${original!.id}`, { key: tenant.key }))).toEqual(originalDetail);
+    const resentDetail = await json(await t.call('GET', `/webhook-deliveries/${resent.id}`, { key: tenant.key }));
+    expect(resentDetail).toMatchObject({ status: 'success', statusCode: 200, requestBody: event!.body, resendOf: original!.id });
+  });
+
+  it('refuses with 409 when the webhook was deleted or is disabled', async () => {
+    const tenant = await t.signup();
+    const hook = await createWebhook(t, tenant, { url: `${receiver.url}/x`, events: ['contact.created'] });
+    await publishContacts(t, tenant, 1);
+    const [row] = await deliveriesOf(t, tenant.companyId);
+    await t.call('PATCH', `/webhooks/${hook.id}`, { key: tenant.key, body: { enabled: false } });
+    const disabled = await t.call('POST', `/webhook-deliveries/${row!.id}/resend`, { key: tenant.key });
+    expect(disabled.status).toBe(409);
+    expect((await json(disabled)).error.message).toMatch(/disabled/);
+    await t.call('DELETE', `/webhooks/${hook.id}`, { key: tenant.key });
+    const deleted = await t.call('POST', `/webhook-deliveries/${row!.id}/resend`, { key: tenant.key });
+    expect(deleted.status).toBe(409);
+    expect((await json(deleted)).error).toMatchObject({ code: 'conflict', message: expect.stringMatching(/webhook .* was deleted/) });
+  });
+});
+
+describe('isolation, claims and shutdown', () => {
+  it('a tarpit webhook holds only its own slots: the healthy webhook’s deliveries all complete meanwhile', async () => {
+    const tenant = await t.signup();
+    const healthy = await createWebhook(t, tenant, { url: `${receiver.url}/healthy`, events: ['contact.created'] });
+    const tarpit = await startHttpsReceiver({ responder: () => ({ hang: true }) });
+    try {
+      const slow = await createWebhook(t, tenant, { url: `${tarpit.url}/tarpit`, events: ['contact.created'] });
+      worker = startTestWorker(t, { perWebhookCap: 2, perCompanyCap: 8, globalCap: 8, stopDeadlineMs: 100 });
+      await publishContacts(t, tenant, 30);
+      const rows = await waitForDeliveries(t, tenant.companyId, (all) => all.filter((r) => r.webhook_id === healthy.id && r.status === 'success').length === 30, 10_000);
+      const stuck = rows.filter((r) => r.webhook_id === slow.id);
+      expect(stuck.filter((r) => r.status === 'processing').length).toBeLessThanOrEqual(2);
+      expect(tarpit.requests.length).toBeLessThanOrEqual(2);
+    } finally {
+      await worker?.stop();
+      worker = null;
+      await tarpit.close();
+    }
+  });
+
+  it('graceful stop cuts requests still running at the deadline and returns their claims to pending', async () => {
+    const tenant = await t.signup();
+    receiver.setResponder(() => ({ hang: true }));
+    await createWebhook(t, tenant, { url: `${receiver.url}/hang`, events: ['contact.created'] });
+    const before = receiver.requests.length;
+    worker = startTestWorker(t, { stopDeadlineMs: 100 });
+    await publishContacts(t, tenant, 3);
+    await receiver.waitFor(before + 3, 5_000);
+    await worker.stop();
+    worker = null;
+    const rows = await deliveriesOf(t, tenant.companyId);
+    expect(rows.map((r) => r.status)).toEqual(['pending', 'pending', 'pending']);
+  });
+
+  it('a stale claim cannot overwrite the result of the worker that took the row over', async () => {
+    const tenant = await t.signup();
+    await createWebhook(t, tenant, { url: `${receiver.url}/stale`, events: ['contact.created'] });
+    await publishContacts(t, tenant, 1);
+    const claim = (token: string, leaseMs: number) =>
+      claimDeliveries(t.ctx.pool, { token, limit: 10, leaseMs, perWebhookCap: 10, perCompanyCap: 10, inFlightByWebhook: new Map(), inFlightByCompany: new Map() });
+    const [first] = (await claim(crypto.randomUUID(), 1)).filter((c) => c.companyId === tenant.companyId);
+    expect(first).toBeDefined();
+    await new Promise((r) => setTimeout(r, 20)); // let the 1 ms lease lapse
+    expect(await releaseExpiredLeases(t.ctx.pool)).toBeGreaterThanOrEqual(1);
+    const [second] = (await claim(crypto.randomUUID(), 60_000)).filter((c) => c.id === first!.id);
+    expect(second).toBeDefined();
+    const outcome = (status: 'success' | 'failed') => ({ status, statusCode: 200, responseBody: status, error: null, durationMs: 1, requestHeaders: {} });
+    expect(await recordOutcomes(t.ctx.pool, [{ id: first!.id, claimToken: first!.claimToken, outcome: outcome('failed') }])).toBe(0);
+    expect(await recordOutcomes(t.ctx.pool, [{ id: second!.id, claimToken: second!.claimToken, outcome: outcome('success') }])).toBe(1);
+    expect(await recordOutcomes(t.ctx.pool, [{ id: first!.id, claimToken: first!.claimToken, outcome: outcome('failed') }])).toBe(0);
+    const [row] = await deliveriesOf(t, tenant.companyId);
+    expect(row).toMatchObject({ status: 'success', response_body: 'success' });
+  });
+});
