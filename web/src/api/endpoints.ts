@@ -61,7 +61,7 @@ export const customColumns = {
 };
 
 export const imports = {
-  run: (entity: 'contact' | 'organization', csv: string, mapping: Record<string, string>, dryRun: boolean) =>
+  run: (entity: 'contact' | 'organization', csv: string, mapping: Record<string, string | null>, dryRun: boolean) =>
     request<ImportReport>('POST', `/import/${RECORD_PATHS[entity]}`, { body: { csv, mapping, dryRun } }),
 };
 

