@@ -149,7 +149,7 @@ export function describeEvent(name: EventName): string {
   const { type, action } = typeOf(name);
   const a = type === 'organization' ? 'an organization' : `a ${type}`;
   if (action === 'created') {
-    return `${cap(a)} was created (REST, bulk, MCP, UI${type === 'contact' || type === 'organization' ? ' or CSV import' : ''}). One event per record.`;
+    return `${cap(a)} was created through REST (single or bulk), MCP, the UI${type === 'contact' || type === 'organization' ? ' or CSV import' : ''}. One event per record.`;
   }
   if (action === 'deleted') {
     return `${cap(a)} was deleted. The payload carries the record as it was just before deletion; every record that lost a link to it gets its own \`*.updated\`.`;
