@@ -1,0 +1,96 @@
+// Workers as real processes (`src/main.ts --role worker`, trusting the test CA through NODE_EXTRA_CA_CERTS):
+// one killed with SIGKILL mid-batch loses nothing, and two sharing a database never send one claim twice.
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, TEST_SECRET_KEY } from '../helpers/app.js';
+import { startHttpsReceiver, type HttpsReceiver } from '../helpers/https-receiver.js';
+import { allFinished, createWebhook, deliveriesOf, publishContacts, waitForDeliveries } from './fixtures.js';
+
+const t = await createTestApp({ WEBHOOK_ALLOW_PRIVATE: '127.0.0.1/32' });
+let receiver: HttpsReceiver;
+const children = new Set<ChildProcess>();
+
+function startWorkerProcess(): ChildProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.resolve('src/main.ts'), '--role', 'worker'], {
+    env: {
+      ...process.env,
+      DATABASE_URL: t.database.url,
+      SECRET_KEY: TEST_SECRET_KEY,
+      WEBHOOK_ALLOW_PRIVATE: '127.0.0.1/32',
+      WEBHOOK_TIMEOUT_MS: '1000',
+      NODE_EXTRA_CA_CERTS: receiver.caCertPath,
+      LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return child;
+}
+
+const exited = (child: ChildProcess) => new Promise<number | null>((resolve) => (child.exitCode !== null || child.signalCode ? resolve(child.exitCode) : child.once('exit', (code) => resolve(code))));
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+beforeAll(async () => {
+  receiver = await startHttpsReceiver();
+});
+afterEach(async () => {
+  for (const child of children) child.kill('SIGKILL');
+});
+afterAll(() => receiver.close());
+
+describe('worker processes', () => {
+  it('a worker killed with SIGKILL mid-batch: after a restart every delivery completes and nothing stays processing', async () => {
+    const tenant = await t.signup();
+    await createWebhook(t, tenant, { url: `${receiver.url}/slow`, events: ['contact.created'] });
+    receiver.setResponder(async () => {
+      await sleep(150);
+      return { status: 200 };
+    });
+    const before = receiver.requests.length;
+    const first = startWorkerProcess();
+    await publishContacts(t, tenant, 40);
+    await receiver.waitFor(before + 5, 20_000);
+    first.kill('SIGKILL');
+    await exited(first);
+    const atKill = await deliveriesOf(t, tenant.companyId);
+    expect(atKill.filter((r) => r.status === 'processing').length).toBeGreaterThan(0);
+    expect(atKill.filter((r) => r.status === 'success').length).toBeLessThan(40);
+
+    const second = startWorkerProcess();
+    const rows = await waitForDeliveries(t, tenant.companyId, (all) => all.length === 40 && all.every((r) => r.status === 'success'), 25_000);
+    expect(rows.some((r) => r.status === 'processing')).toBe(false);
+    const received = new Set(receiver.requests.slice(before).map((r) => r.headers['x-webhook-delivery']));
+    for (const row of rows) expect(received.has(row.id)).toBe(true);
+
+    second.kill('SIGTERM');
+    expect(await exited(second)).toBe(0);
+  });
+
+  it('two workers on one database never send the same claim twice', async () => {
+    const tenant = await t.signup();
+    await createWebhook(t, tenant, { url: `${receiver.url}/shared`, events: ['contact.created'] });
+    let inFlight = 0;
+    let peak = 0;
+    receiver.setResponder(async () => {
+      peak = Math.max(peak, ++inFlight);
+      await sleep(40);
+      inFlight--;
+      return { status: 200 };
+    });
+    const before = receiver.requests.length;
+    const workers = [startWorkerProcess(), startWorkerProcess()];
+    await sleep(1_500); // both processes up, so both compete for the same rows
+    await publishContacts(t, tenant, 150);
+    const rows = await waitForDeliveries(t, tenant.companyId, allFinished(150), 25_000);
+    expect(rows.every((r) => r.status === 'success')).toBe(true);
+    const ids = receiver.requests.slice(before).map((r) => r.headers['x-webhook-delivery'] as string);
+    expect(ids.length).toBe(150);
+    expect(new Set(ids).size).toBe(150);
+    // One process caps a webhook at 16 requests in flight: more than that proves both were sending.
+    expect(peak).toBeGreaterThan(16);
+    for (const worker of workers) worker.kill('SIGTERM');
+    expect(await Promise.all(workers.map(exited))).toEqual([0, 0]);
+  });
+});
