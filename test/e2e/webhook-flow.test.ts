@@ -160,9 +160,9 @@ test('the main screens fit a phone', async () => {
   await phone.getByRole('link', { name: 'Grace Brewster Hopper' }).waitFor();
   await screenshot(phone, 'contacts-phone');
   await goTo(phone, 'Webhook Deliveries');
-  await phone.locator('tr[data-status="failed"]').waitFor();
+  await phone.locator('[data-delivery-id][data-status="failed"]').waitFor();
   await screenshot(phone, 'deliveries-phone');
-  await phone.locator('tr[data-status="failed"]').getByRole('link').click();
+  await phone.locator('[data-delivery-id][data-status="failed"]').getByRole('link').click();
   await phone.getByRole('dialog', { name: 'Delivery' }).getByText('receiver exploded: database is down').waitFor();
   await screenshot(phone, 'delivery-drawer-phone');
   // Nothing overflows the viewport horizontally except inside the tables' own scroll containers.

@@ -12,7 +12,7 @@ const theme = createTheme({ primaryColor: 'indigo', defaultRadius: 'md' });
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
     <MantineProvider theme={theme}>
-      <Notifications position="top-right" />
+      <Notifications position="bottom-right" autoClose={3000} />
       <SessionProvider>
         <App />
       </SessionProvider>

@@ -27,8 +27,9 @@ const ROW_ERRORS_SHOWN = 50;
 
 /** Maps a CSV header to a field when the names obviously match ("First Name" → firstName). */
 function guessTarget(header: string, targets: { value: string; label: string }[]): string | null {
-  const plain = header.toLowerCase().replace(/[^a-z0-9]/g, '');
-  const hit = targets.find((t) => t.value.toLowerCase() === plain || t.label.toLowerCase().replace(/[^a-z0-9]/g, '') === plain || (plain === 'email' && t.value === 'emails'));
+  const simplify = (text: string) => text.toLowerCase().replace(/^custom: /, '').replace(/[^a-z0-9]/g, '');
+  const plain = simplify(header);
+  const hit = targets.find((t) => simplify(t.value) === plain || simplify(t.label) === plain || (plain === 'email' && t.value === 'emails'));
   return hit?.value ?? null;
 }
 

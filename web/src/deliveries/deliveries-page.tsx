@@ -1,18 +1,16 @@
 // Company → Webhook Deliveries: the searchable log of every POST, newest first. While anything on the page is
 // pending or sending, the page refreshes itself (every 1.5 s) so results appear without a reload.
-import { Anchor, Group, Select, Table, Text } from '@mantine/core';
+import { Group, Select, Text } from '@mantine/core';
 import { useEffect, useState } from 'react';
 import { deliveries, webhooks } from '../api/endpoints.js';
 import { ErrorAlert } from '../components/error-alert.js';
 import { PageHeader } from '../components/page-header.js';
 import { Pager } from '../components/pager.js';
-import { TableStatusRow } from '../components/states.js';
-import { formatDateTime, formatDuration } from '../lib/format.js';
 import { navigate, useLocation } from '../lib/router.js';
 import { useAsync, useDebounced } from '../lib/use-async.js';
 import { DeliveryDrawer } from './delivery-drawer.js';
+import { DeliveryList } from './delivery-list.js';
 import { DeliveryFilters, type DeliveryFilterState } from './delivery-filters.js';
-import { EventChip, StatusChip } from './status-chip.js';
 
 const LIVE_REFRESH_MS = 1500;
 
@@ -62,64 +60,7 @@ export function DeliveriesPage() {
         }}
       />
       <ErrorAlert error={list.error} />
-      <Table.ScrollContainer minWidth={860}>
-        <Table striped highlightOnHover aria-label="Deliveries" verticalSpacing="xs">
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>Time</Table.Th>
-              <Table.Th>Event</Table.Th>
-              <Table.Th>Record</Table.Th>
-              <Table.Th>URL</Table.Th>
-              <Table.Th>Status</Table.Th>
-              <Table.Th>HTTP</Table.Th>
-              <Table.Th>Duration</Table.Th>
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {items.map((delivery) => (
-              <Table.Tr key={delivery.id} data-delivery-id={delivery.id} data-status={delivery.status} style={{ cursor: 'pointer' }} onClick={() => openDelivery(delivery.id)}>
-                <Table.Td>
-                  <Anchor
-                    href={`/company/deliveries?id=${delivery.id}`}
-                    size="sm"
-                    onClick={(e) => {
-                      e.preventDefault();
-                      e.stopPropagation();
-                      openDelivery(delivery.id);
-                    }}
-                  >
-                    {formatDateTime(delivery.createdAt)}
-                  </Anchor>
-                  {delivery.trigger === 'resend' && (
-                    <Text size="xs" c="dimmed">
-                      resend
-                    </Text>
-                  )}
-                </Table.Td>
-                <Table.Td>
-                  <EventChip event={delivery.event} />
-                </Table.Td>
-                <Table.Td>
-                  <Text size="xs" ff="monospace">
-                    {delivery.entityId.slice(0, 8)}
-                  </Text>
-                </Table.Td>
-                <Table.Td maw={260}>
-                  <Text size="xs" truncate="end">
-                    {delivery.url}
-                  </Text>
-                </Table.Td>
-                <Table.Td>
-                  <StatusChip status={delivery.status} />
-                </Table.Td>
-                <Table.Td>{delivery.statusCode ?? '—'}</Table.Td>
-                <Table.Td>{formatDuration(delivery.durationMs)}</Table.Td>
-              </Table.Tr>
-            ))}
-            <TableStatusRow colSpan={7} loading={list.loading} empty={items.length === 0} emptyText="No deliveries match. Deliveries appear here when a subscribed record changes." />
-          </Table.Tbody>
-        </Table>
-      </Table.ScrollContainer>
+      <DeliveryList items={items} loading={list.loading} onOpen={openDelivery} />
       <Group justify="space-between" align="flex-end">
         {list.data && <Pager page={page} pageSize={pageSize} total={list.data.total} onChange={setPage} />}
         <Select

@@ -1,6 +1,7 @@
 // One delivery in full: what was sent (headers, pretty JSON body), what came back (status, body excerpt), the
 // error kind and message, timings, and the links between a resend and its original. Admins can Resend from here.
 import { Alert, Anchor, Button, Code, Drawer, Group, ScrollArea, Stack, Table, Text, Title } from '@mantine/core';
+import { useMediaQuery } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
 import { useEffect, useState } from 'react';
 import { deliveries } from '../api/endpoints.js';
@@ -20,8 +21,9 @@ interface DeliveryDrawerProps {
 }
 
 export function DeliveryDrawer({ id, onClose, onOpen, onResent }: DeliveryDrawerProps) {
+  const narrow = useMediaQuery('(max-width: 48em)');
   return (
-    <Drawer opened={id !== null} onClose={onClose} position="right" size="xl" title="Delivery" scrollAreaComponent={ScrollArea.Autosize}>
+    <Drawer opened={id !== null} onClose={onClose} position="right" size={narrow ? '100%' : 'xl'} title="Delivery" scrollAreaComponent={ScrollArea.Autosize}>
       {id && <DeliveryDetailView key={id} id={id} onOpen={onOpen} onResent={onResent} />}
     </Drawer>
   );

@@ -1,6 +1,7 @@
 // New / Edit webhook. The URL's server-side checks (https only, no private hosts) come back as the URL field's
 // error, word for word.
 import { Button, Group, Modal, Stack, Switch, TextInput, Textarea } from '@mantine/core';
+import { useMediaQuery } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
 import { useState, type FormEvent } from 'react';
 import { fieldError } from '../api/client.js';
@@ -18,8 +19,9 @@ interface WebhookFormModalProps {
 }
 
 export function WebhookFormModal({ webhook, opened, onClose, onSaved }: WebhookFormModalProps) {
+  const narrow = useMediaQuery('(max-width: 36em)');
   return (
-    <Modal opened={opened} onClose={onClose} title={webhook ? 'Edit webhook' : 'New webhook'} size="lg" fullScreen={window.innerWidth < 576}>
+    <Modal opened={opened} onClose={onClose} title={webhook ? 'Edit webhook' : 'New webhook'} size="lg" fullScreen={narrow}>
       {opened && <WebhookForm webhook={webhook} onClose={onClose} onSaved={onSaved} />}
     </Modal>
   );
@@ -61,7 +63,10 @@ function WebhookForm({ webhook, onClose, onSaved }: Omit<WebhookFormModalProps, 
           required
           data-autofocus
           value={url}
-          onChange={(e) => setUrl(e.currentTarget.value)}
+          onChange={(e) => {
+            setUrl(e.currentTarget.value);
+            if (fieldError(error, 'url')) setError(null);
+          }}
           error={fieldError(error, 'url')}
         />
         <Textarea label="Description" autosize minRows={1} maxLength={500} value={description} onChange={(e) => setDescription(e.currentTarget.value)} error={fieldError(error, 'description')} />
