@@ -164,3 +164,15 @@ describe('roles and tenants', () => {
     expect((await t.call('GET', '/webhooks')).status).toBe(401);
   });
 });
+
+describe('OpenAPI', () => {
+  it('documents the webhook and delivery routes with their schemas', async () => {
+    const document = await json(await t.call('GET', '/openapi.json'));
+    for (const path of ['/webhooks', '/webhooks/{id}', '/webhooks/{id}/secret/reveal', '/webhook-deliveries', '/webhook-deliveries/{id}', '/webhook-deliveries/{id}/resend']) {
+      expect(document.paths[path], path).toBeDefined();
+    }
+    expect(Object.keys(document.components.schemas)).toEqual(expect.arrayContaining(['Webhook', 'WebhookWithSecret', 'WebhookDelivery', 'WebhookDeliveryDetail', 'WebhookDeliveryPage']));
+    expect(document.components.schemas.Webhook.properties.secret).toBeUndefined();
+    expect(document.paths['/webhook-deliveries/{id}/resend'].post.responses['201']).toBeDefined();
+  });
+});
