@@ -1,4 +1,6 @@
 // Every MCP tool, in the order tools/list shows them.
 import type { ToolDefinition } from '../tool.js';
+import { recordTools } from './records.js';
+import { webhookTools } from './webhooks.js';
 
-export const TOOLS: readonly ToolDefinition[] = [];
+export const TOOLS: readonly ToolDefinition[] = [...webhookTools, ...recordTools];
