@@ -18,3 +18,4 @@ export {
   type CustomColumnDto,
 } from './custom-columns/columns.js';
 export { COLUMN_TYPES, type ColumnType } from './custom-columns/values.js';
+export { importRecords, ImportInput, IMPORT_TYPES, type ImportReport, type ImportRowError, type ImportType } from './import/csv-import.js';

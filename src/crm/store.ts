@@ -1,9 +1,9 @@
-// Reading records back as their DTOs, in batches: one query each for the rows, their links, assigned users,
-// custom values and (for deals) the amounts of linked services. Every write reads its records through here
-// before and after it changes them; the difference is the event.
-import { and, asc, eq, inArray, or, sql } from 'drizzle-orm';
+// Reading records back as their DTOs, in batches, in one round trip: each row with its links (and, for a
+// deal's services, their amounts), assigned users and custom values aggregated alongside. Every write reads its
+// records through here before (locked) and after it changes them; the difference is the event.
+import { sql } from 'drizzle-orm';
 import type { DbOrTx } from '../db/pool.js';
-import { customFieldValues, recordLinks, records, recordUsers } from '../db/schema/index.js';
+import { records } from '../db/schema/index.js';
 import type { RecordDto, RecordType } from './types.js';
 import { RELATIONS, relationTo } from './types.js';
 
@@ -23,104 +23,96 @@ export interface LoadedRecord {
   dto: RecordDto;
 }
 
+interface LinkJson {
+  otherId: string;
+  otherType: RecordType;
+  quantity: number | null;
+  /** The linked service's amount, on a deal's service links. */
+  amount: number | null;
+}
+
+interface LoadedRow {
+  id: string;
+  type: RecordType;
+  name: string | null;
+  first_name: string | null;
+  last_name: string | null;
+  emails: string[] | null;
+  amount: string | null;
+  status: 'open' | 'done' | null;
+  due_date: string | null;
+  notes: unknown;
+  created_at: string;
+  updated_at: string;
+  links: LinkJson[];
+  user_ids: string[];
+  custom_values: Array<{ columnId: string; value: string }>;
+}
+
 export async function loadDtos(db: DbOrTx, companyId: string, ids: readonly string[], options: LoadOptions = {}): Promise<Map<string, LoadedRecord>> {
   const result = new Map<string, LoadedRecord>();
   const unique = [...new Set(ids)];
   if (unique.length === 0) return result;
-  const query = db
-    .select()
-    .from(records)
-    .where(and(eq(records.companyId, companyId), inArray(records.id, unique)))
-    .orderBy(asc(records.id));
-  const rows = options.lock ? await query.for('update') : await query;
-  if (rows.length === 0) return result;
-  const found = rows.map((row) => row.id);
-
-  // Sequential on purpose: inside a transaction the queries share one connection anyway.
-  const links = await db
-    .select()
-    .from(recordLinks)
-    .where(or(inArray(recordLinks.fromId, found), inArray(recordLinks.toId, found)))
-    .orderBy(asc(recordLinks.createdAt), asc(recordLinks.fromId), asc(recordLinks.toId));
-  const users = await db.select().from(recordUsers).where(inArray(recordUsers.recordId, found)).orderBy(asc(recordUsers.userId));
-  const values = await db.select().from(customFieldValues).where(inArray(customFieldValues.recordId, found)).orderBy(asc(customFieldValues.columnId));
-
-  const linksOf = new Map<string, Array<{ otherId: string; otherType: RecordType; quantity: number | null }>>();
-  const push = (id: string, otherId: string, otherType: string, quantity: string | null) => {
-    if (!linksOf.has(id)) linksOf.set(id, []);
-    linksOf.get(id)!.push({ otherId, otherType: otherType as RecordType, quantity: quantity === null ? null : Number(quantity) });
-  };
-  for (const link of links) {
-    push(link.fromId, link.toId, link.toType, link.quantity);
-    push(link.toId, link.fromId, link.fromType, link.quantity);
-  }
-
-  const serviceIds = links.filter((l) => l.fromType === 'deal' && l.toType === 'service').map((l) => l.toId);
-  const amounts = await serviceAmounts(db, serviceIds);
-
-  const usersOf = groupBy(users, (u) => u.recordId);
-  const valuesOf = groupBy(values, (v) => v.recordId);
-  for (const row of rows) {
-    result.set(row.id, { type: row.type, dto: toDto(row, linksOf.get(row.id) ?? [], usersOf.get(row.id) ?? [], valuesOf.get(row.id) ?? [], amounts) });
-  }
+  // Links are stored once per pair, so a record's links are the rows where it is `from` plus those where it
+  // is `to`; both halves use an index (the primary key and record_links_to_idx).
+  const { rows } = await db.execute<LoadedRow & Record<string, unknown>>(sql`
+    SELECT r.id, r.type, r.name, r.first_name, r.last_name, r.emails, r.amount, r.status, r.due_date::text AS due_date,
+      r.notes, r.created_at, r.updated_at,
+      COALESCE((
+        SELECT json_agg(json_build_object('otherId', l.other_id, 'otherType', l.other_type, 'quantity', l.quantity, 'amount', l.amount)
+                        ORDER BY l.created_at, l.other_id)
+        FROM (
+          SELECT f.to_id AS other_id, f.to_type AS other_type, f.quantity, f.created_at, s.amount
+          FROM record_links f LEFT JOIN records s ON f.to_type = 'service' AND f.from_type = 'deal' AND s.id = f.to_id
+          WHERE f.from_id = r.id
+          UNION ALL
+          SELECT t.from_id, t.from_type, t.quantity, t.created_at, NULL FROM record_links t WHERE t.to_id = r.id
+        ) l
+      ), '[]'::json) AS links,
+      ARRAY(SELECT u.user_id FROM record_users u WHERE u.record_id = r.id ORDER BY u.user_id)::text[] AS user_ids,
+      COALESCE((
+        SELECT json_agg(json_build_object('columnId', v.column_id, 'value', v.value) ORDER BY v.column_id)
+        FROM custom_field_values v WHERE v.record_id = r.id
+      ), '[]'::json) AS custom_values
+    FROM records r
+    WHERE r.company_id = ${companyId} AND r.id = ANY(${sql.param(unique)}::uuid[])
+    ORDER BY r.id
+    ${options.lock ? sql`FOR UPDATE OF r` : sql``}`);
+  for (const row of rows) result.set(row.id, { type: row.type, dto: toDto(row) });
   return result;
 }
 
-async function serviceAmounts(db: DbOrTx, ids: string[]): Promise<Map<string, number>> {
-  if (ids.length === 0) return new Map();
-  const rows = await db
-    .select({ id: records.id, amount: records.amount })
-    .from(records)
-    .where(inArray(records.id, [...new Set(ids)]));
-  return new Map(rows.map((row) => [row.id, Number(row.amount)]));
-}
-
-function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
-  const map = new Map<string, T[]>();
-  for (const item of items) {
-    const k = key(item);
-    if (!map.has(k)) map.set(k, []);
-    map.get(k)!.push(item);
-  }
-  return map;
-}
-
-function toDto(
-  row: RecordRow,
-  links: Array<{ otherId: string; otherType: RecordType; quantity: number | null }>,
-  users: Array<{ userId: string }>,
-  values: Array<{ columnId: string; value: string }>,
-  amounts: Map<string, number>,
-): RecordDto {
+function toDto(row: LoadedRow): RecordDto {
   const type = row.type;
   const linkFields: Record<string, unknown> = {};
   for (const field of Object.keys(RELATIONS[type])) linkFields[field] = [];
-  for (const link of links) {
+  const amounts = new Map<string, number>();
+  for (const link of row.links) {
     const field = relationTo(type, link.otherType);
     if (!field) continue;
     if (type === 'deal' && field === 'services') {
-      (linkFields.services as unknown[]).push({ serviceId: link.otherId, quantity: link.quantity ?? 1 });
+      (linkFields.services as unknown[]).push({ serviceId: link.otherId, quantity: Number(link.quantity ?? 1) });
+      amounts.set(link.otherId, Number(link.amount ?? 0));
     } else {
       (linkFields[field] as string[]).push(link.otherId);
     }
   }
-  const own = ownFields(row, linkFields, amounts);
   return {
     id: row.id,
-    ...own,
+    ...ownFields(row, linkFields, amounts),
     ...linkFields,
     notes: (row.notes as RecordDto['notes']) ?? null,
-    customFieldValues: values.map((v) => ({ columnId: v.columnId, value: v.value })),
-    userIds: users.map((u) => u.userId),
-    createdAt: iso(row.createdAt),
-    updatedAt: iso(row.updatedAt),
+    customFieldValues: row.custom_values,
+    userIds: row.user_ids,
+    createdAt: iso(row.created_at),
+    updatedAt: iso(row.updated_at),
   } as RecordDto;
 }
 
-function ownFields(row: RecordRow, linkFields: Record<string, unknown>, amounts: Map<string, number>): Record<string, unknown> {
+function ownFields(row: LoadedRow, linkFields: Record<string, unknown>, amounts: Map<string, number>): Record<string, unknown> {
   switch (row.type) {
     case 'contact':
-      return { firstName: row.firstName, lastName: row.lastName, emails: row.emails ?? [] };
+      return { firstName: row.first_name, lastName: row.last_name, emails: row.emails ?? [] };
     case 'organization':
       return { name: row.name };
     case 'deal': {
@@ -132,7 +124,7 @@ function ownFields(row: RecordRow, linkFields: Record<string, unknown>, amounts:
     case 'service':
       return { name: row.name, amount: Number(row.amount) };
     case 'task':
-      return { name: row.name, status: row.status, dueDate: row.dueDate ?? null };
+      return { name: row.name, status: row.status, dueDate: row.due_date ?? null };
   }
 }
 
