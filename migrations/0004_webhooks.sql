@@ -54,7 +54,9 @@ CREATE INDEX webhook_deliveries_company_event_idx ON webhook_deliveries (company
 CREATE INDEX webhook_deliveries_company_entity_idx ON webhook_deliveries (company_id, entity_id, created_at DESC);
 -- searchTerm is a case-insensitive substring match on url (event names are matched against the catalog).
 CREATE INDEX webhook_deliveries_url_trgm_idx ON webhook_deliveries USING gin (url gin_trgm_ops);
--- The queue: small partial indexes, so claiming stays cheap however large the history grows.
-CREATE INDEX webhook_deliveries_pending_idx ON webhook_deliveries (created_at) WHERE status = 'pending';
+-- The queue: small partial indexes, so claiming stays cheap however large the history grows. Pending rows are
+-- found per webhook (a skip scan over webhook_id, then the oldest rows of each), so a webhook with a large
+-- backlog never hides the newer rows of the others.
+CREATE INDEX webhook_deliveries_pending_idx ON webhook_deliveries (webhook_id, created_at) WHERE status = 'pending';
 CREATE INDEX webhook_deliveries_lease_idx ON webhook_deliveries (lease_expires_at) WHERE status = 'processing';
 CREATE INDEX webhook_deliveries_resend_of_idx ON webhook_deliveries (resend_of) WHERE resend_of IS NOT NULL;

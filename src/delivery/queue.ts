@@ -28,53 +28,63 @@ export interface ClaimRequest {
   inFlightByCompany: ReadonlyMap<string, number>;
 }
 
-/** How many pending rows one claim looks at to fill `limit` slots under the per-webhook and per-company caps. */
-const SCAN_FACTOR = 4;
+/** Most webhooks one claim considers; chosen at random among those with pending rows and free slots. */
+const WEBHOOKS_PER_CLAIM = 64;
 
 /**
- * Claims up to `limit` pending deliveries, oldest first, skipping rows other workers hold (SKIP LOCKED) and
- * never exceeding a webhook's or a company's free slots — a tarpit webhook's backlog stays pending instead of
- * filling this worker's slots. Returns the rows with their body and the webhook's current URL and secret.
+ * Claims up to `limit` pending deliveries without exceeding any webhook's or company's free slots, skipping rows
+ * other workers hold (SKIP LOCKED). Rows are taken per webhook — the distinct webhooks with pending rows come
+ * from a skip scan of the pending index, then each gives its oldest rows up to its free slots — so a tarpit
+ * webhook's backlog, however old and large, never stands in front of other webhooks' rows. Returns the rows
+ * with their body and the webhook's current URL and secret.
  */
 export async function claimDeliveries(pool: pg.Pool, claim: ClaimRequest): Promise<ClaimedDelivery[]> {
-  const saturatedWebhooks = [...claim.inFlightByWebhook].filter(([, n]) => n >= claim.perWebhookCap).map(([id]) => id);
   const saturatedCompanies = [...claim.inFlightByCompany].filter(([, n]) => n >= claim.perCompanyCap).map(([id]) => id);
   const { rows } = await pool.query(
-    `WITH locked AS (
-       SELECT d.id, d.webhook_id, d.company_id, d.event_id, d.created_at
-       FROM webhook_deliveries d
-       WHERE d.status = 'pending' AND NOT (d.webhook_id = ANY ($1::uuid[])) AND NOT (d.company_id = ANY ($2::uuid[]))
-       ORDER BY d.created_at
-       LIMIT $3
-       FOR UPDATE SKIP LOCKED
+    `WITH RECURSIVE pending_hooks AS (
+       (SELECT d.webhook_id FROM webhook_deliveries d WHERE d.status = 'pending' ORDER BY d.webhook_id LIMIT 1)
+       UNION ALL
+       SELECT (SELECT d.webhook_id FROM webhook_deliveries d
+               WHERE d.status = 'pending' AND d.webhook_id > h.webhook_id ORDER BY d.webhook_id LIMIT 1)
+       FROM pending_hooks h WHERE h.webhook_id IS NOT NULL
      ),
-     by_webhook AS (
-       SELECT l.*, row_number() OVER (PARTITION BY l.webhook_id ORDER BY l.created_at, l.id) + coalesce(busy.n, 0) AS slot
-       FROM locked l LEFT JOIN unnest($4::uuid[], $5::int[]) AS busy(id, n) ON busy.id = l.webhook_id
+     open_hooks AS (
+       SELECT h.webhook_id, least($3::int - coalesce(busy.n, 0), $6::int) AS slots
+       FROM pending_hooks h LEFT JOIN unnest($1::uuid[], $2::int[]) AS busy(id, n) ON busy.id = h.webhook_id
+       WHERE h.webhook_id IS NOT NULL AND $3::int - coalesce(busy.n, 0) > 0
+       ORDER BY random()
+       LIMIT ${WEBHOOKS_PER_CLAIM}
+     ),
+     locked AS (
+       SELECT c.* FROM open_hooks o CROSS JOIN LATERAL (
+         SELECT d.id, d.webhook_id, d.company_id, d.event_id, d.created_at
+         FROM webhook_deliveries d
+         WHERE d.status = 'pending' AND d.webhook_id = o.webhook_id AND NOT (d.company_id = ANY ($4::uuid[]))
+         ORDER BY d.created_at
+         LIMIT o.slots
+         FOR UPDATE SKIP LOCKED
+       ) c
      ),
      by_company AS (
-       SELECT b.*, row_number() OVER (PARTITION BY b.company_id ORDER BY b.created_at, b.id) + coalesce(busy.n, 0) AS company_slot
-       FROM by_webhook b LEFT JOIN unnest($6::uuid[], $7::int[]) AS busy(id, n) ON busy.id = b.company_id
-       WHERE b.slot <= $8
+       SELECT l.*, row_number() OVER (PARTITION BY l.company_id ORDER BY l.created_at, l.id) + coalesce(busy.n, 0) AS company_slot
+       FROM locked l LEFT JOIN unnest($7::uuid[], $8::int[]) AS busy(id, n) ON busy.id = l.company_id
      ),
-     chosen AS (SELECT * FROM by_company WHERE company_slot <= $9 ORDER BY created_at LIMIT $10)
+     chosen AS (SELECT * FROM by_company WHERE company_slot <= $5::int ORDER BY created_at LIMIT $6::int)
      UPDATE webhook_deliveries d
-     SET status = 'processing', claim_token = $11, lease_expires_at = now() + $12 * interval '1 millisecond',
+     SET status = 'processing', claim_token = $9, lease_expires_at = now() + $10 * interval '1 millisecond',
          claim_count = d.claim_count + 1, url = coalesce(w.url, d.url)
      FROM chosen c JOIN events e ON e.id = c.event_id LEFT JOIN webhooks w ON w.id = c.webhook_id
      WHERE d.id = c.id
      RETURNING d.id, d.company_id, d.webhook_id, d.event, d.url, e.body, w.secret_ciphertext, (w.id IS NULL) AS webhook_missing`,
     [
-      saturatedWebhooks,
-      saturatedCompanies,
-      claim.limit * SCAN_FACTOR,
       [...claim.inFlightByWebhook.keys()],
       [...claim.inFlightByWebhook.values()],
-      [...claim.inFlightByCompany.keys()],
-      [...claim.inFlightByCompany.values()],
       claim.perWebhookCap,
+      saturatedCompanies,
       claim.perCompanyCap,
       claim.limit,
+      [...claim.inFlightByCompany.keys()],
+      [...claim.inFlightByCompany.values()],
       claim.token,
       claim.leaseMs,
     ],

@@ -45,7 +45,7 @@ export interface HttpsReceiver {
 export interface HttpsReceiverOptions {
   untrusted?: boolean;
   responder?: Responder;
-  /** Keep request bodies (default true; a benchmark turns this off to save memory). */
+  /** Keep received requests in `requests` (default true; a benchmark turns this off to save memory). The responder always sees them. */
   record?: boolean;
   port?: number;
 }
@@ -109,10 +109,10 @@ export async function startHttpsReceiver(options: HttpsReceiverOptions = {}): Pr
         method: req.method ?? '',
         path: req.url ?? '',
         headers: { ...req.headers },
-        body: record ? Buffer.concat(chunks).toString('utf8') : '',
+        body: Buffer.concat(chunks).toString('utf8'),
         receivedAt: Date.now(),
       };
-      requests.push(received);
+      if (record) requests.push(received);
       for (const waiter of [...waiters]) {
         if (requests.length >= waiter.count) {
           waiters.splice(waiters.indexOf(waiter), 1);

@@ -1,0 +1,227 @@
+// Delivery throughput and latency, against HTTPS receivers running in their own processes:
+//   (a) raw ceiling: undici POSTing one signed 1 KB body, 64 in flight — what this machine can do at all;
+//   (b) end to end: bulk contact creates (createRecords, 20 per write) with 3 subscribed webhooks, commit → receipt;
+//       then the same at half of (b)'s peak rate, where latency (not queueing) is the figure;
+//   (c) (b) plus a 4th webhook on a tarpit that never answers: the healthy webhooks' throughput.
+// Then the delivery log's queries on a company with ~1M delivery rows versus a small one.
+import { fork, type ChildProcess } from 'node:child_process';
+import { createHmac, randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import { Agent, request } from 'undici';
+import type { Principal } from '../src/auth/principal.js';
+import { signup } from '../src/auth/users.js';
+import { createRecords } from '../src/crm/index.js';
+import { listDeliveries } from '../src/delivery/queries.js';
+import { startWorker, type Worker } from '../src/delivery/worker.js';
+import { EVENT_NAMES } from '../src/events/catalog.js';
+import { createWebhook } from '../src/webhooks/webhooks.js';
+import { openBenchDatabase, percentile, type BenchDatabase } from './harness.js';
+
+const RAW_MS = 5_000;
+const PEAK_MS = 10_000;
+const HALF_MS = 8_000;
+const WRITE_SIZE = 20;
+const MAX_BACKLOG = 4_000; // deliveries committed but not yet received: bounds memory and queueing
+const DRAIN_MS = 30_000;
+const BIG_COMPANY_ROWS = 1_000_000;
+const SMALL_COMPANY_ROWS = 2_000;
+const now = () => performance.timeOrigin + performance.now();
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface Receiver {
+  url: string;
+  ca: Buffer;
+  child: ChildProcess;
+  onReceipt: (entity: string, at: number) => void;
+}
+
+async function spawnReceiver(mode: 'ok' | 'tarpit'): Promise<Receiver> {
+  const child = fork(new URL('./receiver-process.ts', import.meta.url).pathname, [], { env: { ...process.env, RECEIVER_MODE: mode }, execArgv: ['--import', 'tsx'] });
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.on('message', (message: any) => {
+      if (message.type === 'ready') {
+        const receiver: Receiver = { url: message.url, ca: fs.readFileSync(message.caCertPath), child, onReceipt: () => {} };
+        child.on('message', (m: any) => {
+          if (m.type === 'receipts') for (const [entity, at] of m.receipts) receiver.onReceipt(entity, at);
+        });
+        resolve(receiver);
+      }
+    });
+  });
+}
+
+async function rawCeiling(receiver: Receiver): Promise<number> {
+  const agent = new Agent({ connect: { ca: receiver.ca } });
+  const body = JSON.stringify({ event: 'contact.created', data: { padding: 'x'.repeat(940) }, timestamp: new Date().toISOString() });
+  const headers = {
+    'content-type': 'application/json',
+    'x-webhook-event': 'contact.created',
+    'x-webhook-delivery': randomUUID(),
+    'x-webhook-signature': createHmac('sha256', 'bench-secret').update(body).digest('hex'),
+  };
+  const post = async () => {
+    const response = await request(`${receiver.url}/raw`, { method: 'POST', headers, body, dispatcher: agent });
+    await response.body.text();
+  };
+  // Warm up: open the 64 TLS connections before timing, as the worker's agent keeps its connections alive too.
+  await Promise.all(Array.from({ length: 64 }, post));
+  let done = 0;
+  const until = now() + RAW_MS;
+  const started = now();
+  await Promise.all(
+    Array.from({ length: 64 }, async () => {
+      while (now() < until) {
+        await post();
+        done++;
+      }
+    }),
+  );
+  await agent.close();
+  return (done * 1000) / (now() - started);
+}
+
+interface RunResult {
+  rate: number;
+  latencies: number[];
+  delivered: number;
+}
+
+/** Writes contacts for `durationMs` (as fast as the backlog allows, or at `rate` deliveries/s) and measures receipts. */
+async function endToEnd(db: BenchDatabase, principal: Principal, healthy: Receiver, fanOut: number, durationMs: number, rate: number | null): Promise<RunResult> {
+  const committedAt = new Map<string, number>();
+  const latencies: number[] = [];
+  let received = 0;
+  let lastReceipt = 0;
+  healthy.onReceipt = (entity, at) => {
+    const committed = committedAt.get(entity);
+    if (committed === undefined) return;
+    latencies.push(at - committed);
+    received++;
+    lastReceipt = at;
+  };
+  const started = now();
+  let expected = 0;
+  let writes = 0;
+  while (now() - started < durationMs) {
+    if (rate === null) {
+      if (expected - received > MAX_BACKLOG) {
+        await sleep(2);
+        continue;
+      }
+    } else {
+      const due = started + (writes * WRITE_SIZE * fanOut * 1000) / rate;
+      if (due > now()) await sleep(due - now());
+    }
+    const inputs = Array.from({ length: WRITE_SIZE }, (_, i) => ({ firstName: `Bench ${writes}-${i}`, lastName: 'Delivery', emails: [`b${writes}.${i}@bench.example`] }));
+    const created = await createRecords(db.ctx.db, principal, 'contact', inputs);
+    const at = now();
+    for (const contact of created) committedAt.set(contact.id, at);
+    expected += created.length * fanOut;
+    writes++;
+  }
+  const drainUntil = now() + DRAIN_MS;
+  while (received < expected && now() < drainUntil) await sleep(5);
+  if (received < expected) console.log(`  (drain incomplete: ${received}/${expected})`);
+  return { rate: (received * 1000) / (lastReceipt - started), latencies, delivered: received };
+}
+
+async function seedLog(db: BenchDatabase, companyId: string, rows: number): Promise<void> {
+  const hooks = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+  const urls = ['https://hooks.zapier.example/catch/1/abc', 'https://api.make.example/hook/2', 'https://n8n.tools.example/webhook/3', 'https://crm-sync.example.org/in/4'];
+  await db.ctx.pool.query(
+    `INSERT INTO webhook_deliveries (company_id, webhook_id, event_id, event, entity_id, url, status, status_code, error_kind,
+       error_message, duration_ms, created_at, completed_at, request_headers)
+     SELECT $1, ($2::uuid[])[1 + i % 4], gen_random_uuid(), ($3::text[])[1 + i % 15], gen_random_uuid(), ($4::text[])[1 + i % 4],
+       CASE WHEN i % 50 = 0 THEN 'failed' ELSE 'success' END, CASE WHEN i % 50 = 0 THEN 500 ELSE 200 END,
+       CASE WHEN i % 50 = 0 THEN 'http_status' END, CASE WHEN i % 50 = 0 THEN 'HTTP 500' END, 40 + i % 100,
+       now() - i * interval '2 seconds', now() - i * interval '2 seconds', '{"content-type":"application/json"}'::jsonb
+     FROM generate_series(1, $5::int) AS i`,
+    [companyId, hooks, EVENT_NAMES, urls, rows],
+  );
+}
+
+async function timeQueries(db: BenchDatabase, principal: Principal): Promise<Record<string, number>> {
+  const cases: Record<string, Parameters<typeof listDeliveries>[2]> = {
+    'first page': {},
+    'page 40': { page: 40 },
+    'search "zapier" (url, 25% match)': { searchTerm: 'zapier' },
+    'search "deal.upd" (event)': { searchTerm: 'deal.upd' },
+    'search with no match': { searchTerm: 'no-such-endpoint' },
+    'status=failed': { status: 'failed' },
+  };
+  const figures: Record<string, number> = {};
+  for (const [name, filters] of Object.entries(cases)) {
+    const runs: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const start = now();
+      await listDeliveries(db.ctx, principal, { ...filters, pageSize: 25 });
+      runs.push(now() - start);
+    }
+    figures[name] = percentile(runs, 50);
+  }
+  return figures;
+}
+
+async function company(db: BenchDatabase, name: string): Promise<Principal> {
+  const { company, user } = await signup(db.ctx.db, { companyName: name, firstName: 'Bench', lastName: 'Mark', email: `${name.toLowerCase()}-${randomUUID().slice(0, 8)}@bench.example`, password: 'bench-password-1' });
+  return { companyId: company.id, userId: user.id, role: 'admin', via: 'system' };
+}
+
+const f0 = (n: number) => n.toFixed(0);
+const f1 = (n: number) => n.toFixed(1);
+const latencyLine = (l: number[]) => `p50 ${f1(percentile(l, 50))} ms, p95 ${f1(percentile(l, 95))} ms, p99 ${f1(percentile(l, 99))} ms`;
+
+export async function runDeliveryBench(): Promise<void> {
+  const db = await openBenchDatabase({ WEBHOOK_ALLOW_PRIVATE: '127.0.0.1/32', WEBHOOK_TIMEOUT_MS: '2000' });
+  const healthy = await spawnReceiver('ok');
+  const tarpit = await spawnReceiver('tarpit');
+  let worker: Worker | null = null;
+  try {
+    console.log(`database: ${db.kind}; producer: createRecords (bulk contact creates, ${WRITE_SIZE} per write)`);
+    const raw = await rawCeiling(healthy);
+    console.log(`(a) raw ceiling, 64 in flight: ${f0(raw)} req/s`);
+
+    const principal = await company(db, 'Deliveries');
+    const publicDns = { resolve: async () => [{ address: '127.0.0.1', family: 4 }] };
+    for (const n of [1, 2, 3]) await createWebhook(db.ctx, principal, { url: `${healthy.url}/hook-${n}`, events: ['contact.created'] }, publicDns);
+    worker = startWorker(db.ctx, { sender: { ca: healthy.ca } });
+
+    const peak = await endToEnd(db, principal, healthy, 3, PEAK_MS, null);
+    console.log(`(b) end to end, 3 webhooks: ${f0(peak.rate)} deliveries/s (${peak.delivered} delivered); at peak ${latencyLine(peak.latencies)}`);
+    const half = await endToEnd(db, principal, healthy, 3, HALF_MS, peak.rate / 2);
+    console.log(`    at half of peak (${f0(peak.rate / 2)}/s offered): ${f0(half.rate)} deliveries/s; ${latencyLine(half.latencies)}`);
+
+    // The tarpit holds its connections until WEBHOOK_TIMEOUT_MS (2 s here); trust its CA too by sharing one sender CA list.
+    await worker.stop();
+    await createWebhook(db.ctx, principal, { url: `${tarpit.url}/tarpit`, events: ['contact.created'] }, publicDns);
+    worker = startWorker(db.ctx, { sender: { ca: [healthy.ca.toString(), tarpit.ca.toString()].join('\n') }, stopDeadlineMs: 500 });
+    const withTarpit = await endToEnd(db, principal, healthy, 3, PEAK_MS, null);
+    console.log(`(c) 3 webhooks + 1 tarpit: healthy ${f0(withTarpit.rate)} deliveries/s; ${latencyLine(withTarpit.latencies)}`);
+    await worker.stop();
+    worker = null;
+
+    console.log('ratios:');
+    console.log(`  (b)/(a) = ${f1((100 * peak.rate) / raw)}% (target ≥ 60%)`);
+    console.log(`  (c)/(b) = ${f1((100 * withTarpit.rate) / peak.rate)}% (target ≥ 90%)`);
+    console.log(`  p99 at half of (b)'s peak = ${f1(percentile(half.latencies, 99))} ms (target ≤ 100 ms)`);
+
+    const big = await company(db, 'BigLog');
+    const small = await company(db, 'SmallLog');
+    let start = now();
+    await seedLog(db, big.companyId, BIG_COMPANY_ROWS);
+    await seedLog(db, small.companyId, SMALL_COMPANY_ROWS);
+    await db.ctx.pool.query('VACUUM ANALYZE webhook_deliveries');
+    console.log(`delivery log queries (median of 5, ms; ${BIG_COMPANY_ROWS} rows seeded in ${f1((now() - start) / 1000)} s):`);
+    const bigFigures = await timeQueries(db, big);
+    const smallFigures = await timeQueries(db, small);
+    console.log(`  ${'query'.padEnd(36)} ${`${BIG_COMPANY_ROWS} rows`.padStart(14)} ${`${SMALL_COMPANY_ROWS} rows`.padStart(12)}`);
+    for (const name of Object.keys(bigFigures)) console.log(`  ${name.padEnd(36)} ${f1(bigFigures[name]!).padStart(14)} ${f1(smallFigures[name]!).padStart(12)}`);
+    start = now();
+  } finally {
+    await worker?.stop();
+    healthy.child.kill();
+    tarpit.child.kill();
+    await db.close();
+  }
+}

@@ -1,0 +1,24 @@
+// The benchmark's HTTPS receiver, in its own process so its CPU is not the benchmark's. RECEIVER_MODE=ok answers
+// 200 at once; RECEIVER_MODE=tarpit never answers. Receipts go to the parent in batches: [entityId, epochMs].
+import { startHttpsReceiver } from '../test/helpers/https-receiver.js';
+
+const mode = process.env.RECEIVER_MODE ?? 'ok';
+const now = () => performance.timeOrigin + performance.now();
+let receipts: Array<[string, number]> = [];
+const ENTITY = /"entityId":"([0-9a-f-]{36})"/;
+
+const receiver = await startHttpsReceiver({
+  record: false,
+  responder: (request) => {
+    const entity = ENTITY.exec(request.body)?.[1] ?? '';
+    receipts.push([entity, now()]);
+    return mode === 'tarpit' ? { hang: true } : { status: 200, body: 'ok' };
+  },
+});
+setInterval(() => {
+  if (receipts.length === 0) return;
+  process.send!({ type: 'receipts', receipts });
+  receipts = [];
+}, 10);
+process.send!({ type: 'ready', url: receiver.url, caCertPath: receiver.caCertPath });
+process.on('disconnect', () => process.exit(0));
