@@ -163,8 +163,18 @@ test('the main screens fit a phone', async () => {
   await phone.locator('[data-delivery-id][data-status="failed"]').waitFor();
   await screenshot(phone, 'deliveries-phone');
   await phone.locator('[data-delivery-id][data-status="failed"]').getByRole('link').click();
-  await phone.getByRole('dialog', { name: 'Delivery' }).getByText('receiver exploded: database is down').waitFor();
+  const drawer = phone.getByRole('dialog', { name: 'Delivery' });
+  await drawer.getByText('receiver exploded: database is down').waitFor();
   await screenshot(phone, 'delivery-drawer-phone');
+  // The drawer's content wraps to the screen: its Resend button and its body are fully on screen.
+  const resend = (await drawer.getByRole('button', { name: 'Resend' }).boundingBox())!;
+  expect(resend.x + resend.width).toBeLessThanOrEqual(PHONE.width);
+  const body = (await drawer.getByTestId('request-body').boundingBox())!;
+  expect(body.x + body.width).toBeLessThanOrEqual(PHONE.width);
+  await phone.keyboard.press('Escape');
+  await goTo(phone, 'Webhooks');
+  await phone.getByRole('listitem').filter({ hasText: 'CRM sync' }).getByRole('button', { name: /^Edit / }).waitFor();
+  await screenshot(phone, 'webhooks-phone');
   // Nothing overflows the viewport horizontally except inside the tables' own scroll containers.
   expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
   await context.close();

@@ -38,7 +38,8 @@ export function ImportPage() {
   const [file, setFile] = useState<File | null>(null);
   const [csv, setCsv] = useState('');
   const [headers, setHeaders] = useState<string[]>([]);
-  const [mapping, setMapping] = useState<Record<string, string | null>>({});
+  /** The user's own choices; a column without one uses the guess (which may improve once custom fields load). */
+  const [chosen, setChosen] = useState<Record<string, string | null>>({});
   const [report, setReport] = useState<ImportReport | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState<'dry' | 'real' | null>(null);
@@ -57,8 +58,9 @@ export function ImportPage() {
     const found = readCsvHeader(text);
     setCsv(text);
     setHeaders(found);
-    setMapping(Object.fromEntries(found.map((h) => [h, guessTarget(h, targets)])));
+    setChosen({});
   };
+  const mapping: Record<string, string | null> = Object.fromEntries(headers.map((h) => [h, h in chosen ? (chosen[h] ?? null) : guessTarget(h, targets)]));
 
   const run = async (dryRun: boolean) => {
     setBusy(dryRun ? 'dry' : 'real');
@@ -108,7 +110,7 @@ export function ImportPage() {
                   data={targets}
                   value={mapping[header] ?? null}
                   onChange={(v) => {
-                    setMapping({ ...mapping, [header]: v });
+                    setChosen({ ...chosen, [header]: v });
                     setReport(null);
                   }}
                   clearable

@@ -13,6 +13,9 @@ import { formatDateTime, formatDuration, prettyJson } from '../lib/format.js';
 import { useAsync } from '../lib/use-async.js';
 import { EventChip, StatusChip } from './status-chip.js';
 
+/** Long ids, URLs and JSON lines wrap instead of widening the drawer past a phone's screen. */
+const WRAP = { whiteSpace: 'pre-wrap', overflowWrap: 'anywhere' } as const;
+
 interface DeliveryDrawerProps {
   id: string | null;
   onClose: () => void;
@@ -80,11 +83,11 @@ function DeliveryDetailView({ id, onOpen, onResent }: { id: string; onOpen: (id:
         )}
       </Group>
       <ErrorAlert error={resendError} title="Not resent" />
-      <Table variant="vertical" layout="fixed" withTableBorder>
+      <Table variant="vertical" layout="fixed" withTableBorder style={{ overflowWrap: 'anywhere' }}>
         <Table.Tbody>
           <Row label="URL" value={<Text size="sm" style={{ wordBreak: 'break-all' }}>{d.url}</Text>} />
-          <Row label="Record" value={<Code>{d.entityId}</Code>} />
-          <Row label="Delivery id" value={<Code>{d.id}</Code>} />
+          <Row label="Record" value={<Code style={WRAP}>{d.entityId}</Code>} />
+          <Row label="Delivery id" value={<Code style={WRAP}>{d.id}</Code>} />
           <Row label="Created" value={formatDateTime(d.createdAt)} />
           <Row label="Completed" value={formatDateTime(d.completedAt)} />
           <Row label="Duration" value={formatDuration(d.durationMs)} />
@@ -104,13 +107,13 @@ function DeliveryDetailView({ id, onOpen, onResent }: { id: string; onOpen: (id:
         <Title order={5} mb={4}>
           Response {d.statusCode !== null ? `— HTTP ${d.statusCode}` : ''}
         </Title>
-        {d.responseBody ? <Code block data-testid="response-body">{d.responseBody}</Code> : <Text size="sm" c="dimmed">{inFlight ? 'Waiting for the receiver…' : 'No response body'}</Text>}
+        {d.responseBody ? <Code block data-testid="response-body" style={WRAP}>{d.responseBody}</Code> : <Text size="sm" c="dimmed">{inFlight ? 'Waiting for the receiver…' : 'No response body'}</Text>}
       </section>
       <section aria-label="Request">
         <Title order={5} mb={4}>
           Request headers
         </Title>
-        <Table withTableBorder fz="xs">
+        <Table withTableBorder fz="xs" layout="fixed" style={{ overflowWrap: 'anywhere' }}>
           <Table.Tbody>
             {Object.entries(d.requestHeaders ?? {}).map(([name, value]) => (
               <Table.Tr key={name}>
@@ -123,7 +126,7 @@ function DeliveryDetailView({ id, onOpen, onResent }: { id: string; onOpen: (id:
         <Title order={5} mt="sm" mb={4}>
           Request body
         </Title>
-        <Code block data-testid="request-body">{prettyJson(d.requestBody)}</Code>
+        <Code block data-testid="request-body" style={WRAP}>{prettyJson(d.requestBody)}</Code>
       </section>
     </Stack>
   );
@@ -132,7 +135,7 @@ function DeliveryDetailView({ id, onOpen, onResent }: { id: string; onOpen: (id:
 function Row({ label, value }: { label: string; value: React.ReactNode }) {
   return (
     <Table.Tr>
-      <Table.Th w={130}>{label}</Table.Th>
+      <Table.Th w={110}>{label}</Table.Th>
       <Table.Td>{value}</Table.Td>
     </Table.Tr>
   );
