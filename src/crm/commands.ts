@@ -8,6 +8,7 @@ import type { DbOrTx, Tx } from '../db/pool.js';
 import { records } from '../db/schema/index.js';
 import { notFound, validationError } from '../errors.js';
 import { loadColumnDefs } from './custom-columns/columns.js';
+import type { ColumnDef } from './custom-columns/values.js';
 import { insertLinks, insertUsers, linkRow, mergeCustomValues, replaceLinks, replaceUsers, upsertCustomValues } from './mutations.js';
 import { checkReferences, prepareInput, type PreparedWrite } from './prepare.js';
 import { CREATE_SCHEMAS, MAX_BULK_ITEMS, UPDATE_ITEM_SCHEMAS, type CreateInput } from './schemas.js';
@@ -27,6 +28,12 @@ function checkBatch(items: unknown, path: string): unknown[] {
   return items;
 }
 
+/** The type's custom columns, read only when some input sets custom values (one query less per plain write). */
+async function columnsFor(tx: Tx, principal: Principal, type: RecordType, inputs: object[]): Promise<Map<string, ColumnDef>> {
+  const needed = inputs.some((input) => (input as { customFieldValues?: unknown }).customFieldValues !== undefined);
+  return needed ? loadColumnDefs(tx, principal.companyId, type) : new Map();
+}
+
 function inOrder<T extends RecordType>(ids: string[], loaded: Map<string, LoadedRecord>): Array<RecordDtoByType[T]> {
   return ids.map((id) => loaded.get(id)!.dto as RecordDtoByType[T]);
 }
@@ -42,7 +49,7 @@ export async function createRecords<T extends RecordType>(
   const items = checkBatch(inputs, path);
   const parsed = items.map((input, index) => parseInput(CREATE_SCHEMAS[type], input, `${path}.${index}`) as CreateInput);
   return db.transaction(async (tx) => {
-    const columns = await loadColumnDefs(tx, principal.companyId, type);
+    const columns = await columnsFor(tx, principal, type, parsed);
     const prepared = parsed.map((input, index) => prepareInput(type, input, `${path}.${index}`, columns));
     return inOrder<T>(...(await writeCreates(tx, principal, type, prepared)));
   });
@@ -52,7 +59,7 @@ export async function createRecords<T extends RecordType>(
 export async function createRecord<T extends RecordType>(db: DbOrTx, principal: Principal, type: T, input: unknown): Promise<RecordDtoByType[T]> {
   const parsed = parseInput(CREATE_SCHEMAS[type], input) as CreateInput;
   return db.transaction(async (tx) => {
-    const prepared = prepareInput(type, parsed, '', await loadColumnDefs(tx, principal.companyId, type));
+    const prepared = prepareInput(type, parsed, '', await columnsFor(tx, principal, type, [parsed]));
     return inOrder<T>(...(await writeCreates(tx, principal, type, [prepared])))[0]!;
   });
 }
@@ -110,7 +117,7 @@ export async function updateRecords<T extends RecordType>(
     seen.add(id);
   });
   return db.transaction(async (tx) => {
-    const columns = await loadColumnDefs(tx, principal.companyId, type);
+    const columns = await columnsFor(tx, principal, type, parsed);
     const prepared = parsed.map(({ id, ...patch }, index) => ({ id, ...prepareInput(type, patch, `${path}.${index}`, columns) }));
     const ids = await writeUpdates(tx, principal, type, prepared);
     return inOrder<T>(...ids);
@@ -122,7 +129,7 @@ export async function updateRecord<T extends RecordType>(db: DbOrTx, principal: 
   const parsed = parseInput(UPDATE_ITEM_SCHEMAS[type], { ...(patch as object), id }) as { id: string };
   return db.transaction(async (tx) => {
     const { id: _id, ...rest } = parsed;
-    const prepared = { id, ...prepareInput(type, rest, '', await loadColumnDefs(tx, principal.companyId, type)) };
+    const prepared = { id, ...prepareInput(type, rest, '', await columnsFor(tx, principal, type, [rest])) };
     return inOrder<T>(...(await writeUpdates(tx, principal, type, [prepared])))[0]!;
   });
 }

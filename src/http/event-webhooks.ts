@@ -16,7 +16,6 @@ export function addEventWebhooks(document: Document): Document {
       summary: name,
       description: describeEvent(name),
       request: {
-        headers: undefined,
         body: {
           required: true,
           description: 'The envelope; sign-check the raw bytes with X-Webhook-Signature before parsing',
