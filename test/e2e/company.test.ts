@@ -127,3 +127,30 @@ test('a custom field, then a CSV import: mapped columns, a dry run that reports 
   await expect.poll(() => field(admin, 'Lead source').inputValue()).toBe('Conference');
   await screenshot(admin, 'contact-edit');
 });
+
+test('a link picker finds records as you type, and the link shows on both sides', async () => {
+  await goTo(admin, 'Organizations');
+  await admin.getByRole('button', { name: 'New organization' }).click();
+  await field(admin, 'Name').fill('Analytical Engines Ltd');
+  await admin.getByRole('button', { name: 'Create' }).click();
+  await admin.getByRole('link', { name: 'Analytical Engines Ltd' }).waitFor();
+
+  await goTo(admin, 'Contacts');
+  await field(admin, 'Search contacts').fill('turing');
+  await expect.poll(() => admin.getByRole('table', { name: 'Contacts' }).getByRole('link').allTextContents()).toEqual(['Alan Turing']);
+  await admin.getByRole('link', { name: 'Alan Turing' }).click();
+  await field(admin, 'Organizations').fill('analyt');
+  await admin.getByRole('option', { name: 'Analytical Engines Ltd' }).click();
+  await saveAndReturnToContacts();
+
+  await goTo(admin, 'Organizations');
+  await admin.getByRole('link', { name: 'Analytical Engines Ltd' }).click();
+  const contacts = field(admin, 'Contacts').locator('xpath=ancestor::div[contains(@class,"mantine-MultiSelect-root")]');
+  await contacts.getByText('Alan Turing').waitFor();
+  await screenshot(admin, 'organization-edit');
+});
+
+async function saveAndReturnToContacts() {
+  await admin.getByRole('button', { name: 'Save' }).click();
+  await admin.getByRole('heading', { name: 'Contacts' }).waitFor();
+}
