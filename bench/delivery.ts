@@ -208,16 +208,30 @@ export async function runDeliveryBench(): Promise<void> {
 
     const big = await company(db, 'BigLog');
     const small = await company(db, 'SmallLog');
+    // Seeding: drop the secondary indexes, bulk insert, rebuild them (a bulk build is several times faster than
+    // maintaining ten indexes row by row); the definitions come from the migrated schema itself.
     let start = now();
+    const { rows: indexes } = await db.ctx.pool.query<{ indexname: string; indexdef: string }>(
+      `SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'webhook_deliveries' AND indexname <> 'webhook_deliveries_pkey'`,
+    );
+    for (const index of indexes) await db.ctx.pool.query(`DROP INDEX ${index.indexname}`);
     await seedLog(db, big.companyId, BIG_COMPANY_ROWS);
     await seedLog(db, small.companyId, SMALL_COMPANY_ROWS);
+    const client = await db.ctx.pool.connect();
+    try {
+      await client.query(`SET maintenance_work_mem = '256MB'`);
+      for (const index of indexes) await client.query(index.indexdef);
+    } finally {
+      client.release();
+    }
     await db.ctx.pool.query('VACUUM ANALYZE webhook_deliveries');
     console.log(`delivery log queries (median of 5, ms; ${BIG_COMPANY_ROWS} rows seeded in ${f1((now() - start) / 1000)} s):`);
     const bigFigures = await timeQueries(db, big);
     const smallFigures = await timeQueries(db, small);
+    const firstBig = await listDeliveries(db.ctx, big, {});
+    console.log(`  (big company: total ${firstBig.total}${firstBig.totalCapped ? '+ (capped)' : ''})`);
     console.log(`  ${'query'.padEnd(36)} ${`${BIG_COMPANY_ROWS} rows`.padStart(14)} ${`${SMALL_COMPANY_ROWS} rows`.padStart(12)}`);
     for (const name of Object.keys(bigFigures)) console.log(`  ${name.padEnd(36)} ${f1(bigFigures[name]!).padStart(14)} ${f1(smallFigures[name]!).padStart(12)}`);
-    start = now();
   } finally {
     await worker?.stop();
     healthy.child.kill();

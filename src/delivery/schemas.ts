@@ -64,7 +64,8 @@ export type ListDeliveriesInput = z.input<typeof ListDeliveriesInput>;
 
 export const DeliveryPageSchema = z.object({
   items: z.array(DeliverySchema),
-  total: z.number().int(),
+  total: z.number().int().describe('matching deliveries, counted exactly up to 10000'),
+  totalCapped: z.boolean().describe('true when more than `total` (10000) deliveries match: show it as "10000+"'),
   page: z.number().int(),
   pageSize: z.number().int(),
 });

@@ -86,6 +86,22 @@ describe('listing the delivery log', () => {
     expect((await list('?from=2000-01-01T00:00:00Z&to=2000-01-02T00:00:00Z')).total).toBe(0);
   });
 
+  it('counts exactly up to 10000, then says the total is capped', async () => {
+    expect((await list('')).totalCapped).toBe(false);
+    const big = await t.signup();
+    await t.ctx.pool.query(
+      `INSERT INTO webhook_deliveries (company_id, webhook_id, event_id, event, entity_id, url, created_at)
+       SELECT $1, gen_random_uuid(), gen_random_uuid(), 'contact.created', gen_random_uuid(), 'https://hooks.example.com/', now() - i * interval '1 second'
+       FROM generate_series(1, 10050) AS i`,
+      [big.companyId],
+    );
+    const page = await list('?pageSize=100&page=101', big.key);
+    expect(page).toMatchObject({ total: 10000, totalCapped: true, page: 101 });
+    expect(page.items).toHaveLength(50);
+    expect((await list('?searchTerm=example', big.key)).totalCapped).toBe(true);
+    expect((await list('?event=deal.created', big.key))).toMatchObject({ total: 0, totalCapped: false });
+  });
+
   it('pages of 25 or 100 with page numbers', async () => {
     const second = await list('?pageSize=100&page=2');
     expect(second).toMatchObject({ total: 7, page: 2, pageSize: 100, items: [] });
