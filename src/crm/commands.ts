@@ -3,6 +3,7 @@
 // through a RecordWrite in that transaction: one event per record that moved, fan-out included.
 import { randomUUID } from 'node:crypto';
 import { eq, inArray } from 'drizzle-orm';
+import { z } from 'zod';
 import type { Principal } from '../auth/principal.js';
 import type { DbOrTx, Tx } from '../db/pool.js';
 import { records } from '../db/schema/index.js';
@@ -183,9 +184,13 @@ export function linkedIds(dto: Record<string, unknown>, field: string): string[]
 }
 
 /** Deletes records; every record that lost a link to them gets `*.updated`. Returns the deleted DTOs. */
+const IdsInput = z
+  .array(z.uuid({ error: 'must be a UUID' }))
+  .min(1, { error: 'must hold at least 1 id' })
+  .max(MAX_BULK_ITEMS, { error: `must hold at most ${MAX_BULK_ITEMS} ids` });
+
 export async function deleteRecords<T extends RecordType>(db: DbOrTx, principal: Principal, type: T, ids: string[]): Promise<Array<RecordDtoByType[T]>> {
-  const unique = [...new Set(ids)];
-  if (unique.length < 1 || unique.length > MAX_BULK_ITEMS) throw validationError('ids', `must hold 1 to ${MAX_BULK_ITEMS} ids; got ${unique.length}`);
+  const unique = [...new Set(parseInput(IdsInput, ids, 'ids'))];
   return db.transaction(async (tx) => {
     const write = await openWrite(tx, principal);
     const before = await trackOrThrow(write, type, unique);

@@ -30,6 +30,7 @@ export interface RecordPage<T> {
 }
 
 export async function getRecordOrThrow<T extends RecordType>(db: DbOrTx, principal: Principal, type: T, id: string): Promise<RecordDtoByType[T]> {
+  parseInput(z.uuid({ error: 'must be a UUID' }), id, 'id');
   const loaded = await loadDtos(db, principal.companyId, [id]);
   const record = loaded.get(id);
   if (!record || record.type !== type) throw notFound(type, id);

@@ -231,3 +231,15 @@ describe('CSV import', () => {
     expect(error.field).toBe('mapping.Name');
   });
 });
+
+describe('ids from surfaces that do not check them', () => {
+  it('non-UUID ids are validation errors, never database errors', async () => {
+    const { principal } = await tenant();
+    const { getRecordOrThrow } = await import('../../src/crm/index.js');
+    await expect(deleteRecords(db, principal, 'contact', ['nope'])).rejects.toMatchObject({ code: 'validation_error', field: 'ids.0' });
+    await expect(getRecordOrThrow(db, principal, 'contact', 'nope')).rejects.toMatchObject({ code: 'validation_error', field: 'id' });
+    await expect(updateRecord(db, principal, 'contact', 'nope', { firstName: 'x' })).rejects.toMatchObject({ code: 'validation_error', field: 'id' });
+    await expect(linkRecords(db, principal, 'contact', 'nope', 'dealIds', [])).rejects.toMatchObject({ code: 'validation_error' });
+    await expect(deleteRecords(db, principal, 'contact', ['11111111-1111-4111-8111-111111111111'])).rejects.toMatchObject({ code: 'not_found' });
+  });
+});

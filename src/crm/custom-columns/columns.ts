@@ -81,6 +81,7 @@ async function withNameCheck<T>(name: string | undefined, work: () => Promise<T>
 }
 
 export async function listCustomColumns(db: DbOrTx, principal: Principal, entityType?: RecordType): Promise<CustomColumnDto[]> {
+  if (entityType !== undefined) parseInput(CreateCustomColumnInput.shape.entityType, entityType, 'entityType');
   const rows = await db
     .select()
     .from(customColumns)
@@ -99,6 +100,7 @@ export async function loadColumnDefs(db: DbOrTx, companyId: string, entityType: 
 }
 
 export async function getCustomColumnOrThrow(db: DbOrTx, principal: Principal, id: string): Promise<CustomColumnDto> {
+  parseInput(z.uuid({ error: 'must be a UUID' }), id, 'id');
   const [row] = await db
     .select()
     .from(customColumns)
