@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { Principal } from '../auth/principal.js';
 import type { DbOrTx, Tx } from '../db/pool.js';
 import { records } from '../db/schema/index.js';
-import { notFound, validationError } from '../errors.js';
+import { AppError, notFound, validationError } from '../errors.js';
 import { loadColumnDefs } from './custom-columns/columns.js';
 import type { ColumnDef } from './custom-columns/values.js';
 import { insertLinks, insertUsers, linkRow, mergeCustomValues, replaceLinks, replaceUsers, upsertCustomValues } from './mutations.js';
@@ -120,8 +120,7 @@ export async function updateRecords<T extends RecordType>(
   return db.transaction(async (tx) => {
     const columns = await columnsFor(tx, principal, type, parsed);
     const prepared = parsed.map(({ id, ...patch }, index) => ({ id, ...prepareInput(type, patch, `${path}.${index}`, columns) }));
-    const ids = await writeUpdates(tx, principal, type, prepared);
-    return inOrder<T>(...ids);
+    return inOrder<T>(...(await writeUpdates(tx, principal, type, prepared, path)));
   });
 }
 
@@ -135,21 +134,32 @@ export async function updateRecord<T extends RecordType>(db: DbOrTx, principal: 
   });
 }
 
-async function trackOrThrow(write: RecordWrite, type: RecordType, ids: string[]): Promise<Map<string, RecordDto>> {
+/** Locks and reads the records; an unknown or foreign id is a 404, naming `items.N.id` in a batch. */
+async function trackOrThrow(write: RecordWrite, type: RecordType, ids: string[], path?: string): Promise<Map<string, RecordDto>> {
   await write.track(ids);
   const found = new Map<string, RecordDto>();
-  for (const id of ids) {
+  ids.forEach((id, index) => {
     const before = write.before(id);
-    if (!before || before.type !== type) throw notFound(type, id);
+    if (!before || before.type !== type) {
+      if (!path) throw notFound(type, id);
+      const field = `${path}.${index}${path === 'ids' ? '' : '.id'}`;
+      throw new AppError('not_found', `${field}: ${type} ${id} was not found`, field);
+    }
     found.set(id, before.dto);
-  }
+  });
   return found;
 }
 
-async function writeUpdates(tx: Tx, principal: Principal, type: RecordType, items: Array<PreparedWrite & { id: string }>): Promise<[string[], Map<string, LoadedRecord>]> {
+async function writeUpdates(
+  tx: Tx,
+  principal: Principal,
+  type: RecordType,
+  items: Array<PreparedWrite & { id: string }>,
+  path?: string,
+): Promise<[string[], Map<string, LoadedRecord>]> {
   const write = await openWrite(tx, principal);
   const ids = items.map((item) => item.id);
-  const before = await trackOrThrow(write, type, ids);
+  const before = await trackOrThrow(write, type, ids, path);
   await checkReferences(tx, principal.companyId, type, items);
   // Fan-out: the other side of every link set that is replaced, and the deals of a service whose amount moves.
   const neighbours: string[] = [];
@@ -193,7 +203,7 @@ export async function deleteRecords<T extends RecordType>(db: DbOrTx, principal:
   const unique = [...new Set(parseInput(IdsInput, ids, 'ids'))];
   return db.transaction(async (tx) => {
     const write = await openWrite(tx, principal);
-    const before = await trackOrThrow(write, type, unique);
+    const before = await trackOrThrow(write, type, unique, unique.length > 1 ? 'ids' : undefined);
     await write.track([...before.values()].flatMap((dto) => Object.keys(RELATIONS[type]).flatMap((field) => linkedIds(dto as Record<string, unknown>, field))));
     await tx.delete(records).where(inArray(records.id, unique));
     write.deleted(unique);

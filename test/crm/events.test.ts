@@ -140,6 +140,17 @@ describe('update', () => {
     expect(Object.keys(dealEvent!.data.payload.changes).sort()).toEqual(['services', 'totalQuantity', 'totalValue']);
   });
 
+  it('bulk update: an unknown id is a 404 naming items.N.id, and nothing is written', async () => {
+    const { principal, newEvents } = await tenant();
+    const [a] = await createRecords(db, principal, 'task', [{ name: 'A' }]);
+    await newEvents();
+    const missing = '11111111-1111-4111-8111-111111111111';
+    const error = (await updateRecords(db, principal, 'task', [{ id: a!.id, name: 'A2' }, { id: missing, name: 'B' }]).catch((e) => e)) as AppError;
+    expect(error).toMatchObject({ code: 'not_found', field: 'items.1.id' });
+    expect(error.message).toContain(missing);
+    expect(await newEvents()).toEqual([]);
+  });
+
   it('bulk update: one event per changed record, none for unchanged items', async () => {
     const { principal, newEvents } = await tenant();
     const [a, b] = await createRecords(db, principal, 'task', [{ name: 'A' }, { name: 'B' }]);
