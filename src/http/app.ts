@@ -92,6 +92,8 @@ function mountWebUi(app: OpenAPIHono<HttpEnv>) {
   );
   app.get('*', (c) => {
     if (c.req.path.startsWith('/api/')) return errorResponse(c, 404, 'not_found', `no route for ${c.req.method} ${c.req.path}`);
+    // A chunk of an older build must 404, not load index.html as JavaScript (the UI then offers a reload).
+    if (c.req.path.startsWith('/assets/')) return c.text('not found', 404);
     if (!fs.existsSync(indexPath)) return c.text('The web UI is not built; run `npm ci` (or `npm run prepare`).', 503);
     c.header('Cache-Control', 'no-cache');
     return c.html(fs.readFileSync(indexPath, 'utf8'));

@@ -154,3 +154,16 @@ async function saveAndReturnToContacts() {
   await admin.getByRole('button', { name: 'Save' }).click();
   await admin.getByRole('heading', { name: 'Contacts' }).waitFor();
 }
+
+test('the server serves the UI with caching headers: index.html revalidated, hashed assets immutable, deep links work', async () => {
+  const index = await fetch(`${e2e.baseUrl}/company/webhooks`);
+  expect(index.status).toBe(200);
+  expect(index.headers.get('cache-control')).toBe('no-cache');
+  const html = await index.text();
+  const asset = html.match(/\/assets\/[\w.-]+\.js/)![0];
+  const script = await fetch(`${e2e.baseUrl}${asset}`);
+  expect(script.status).toBe(200);
+  expect(script.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+  expect(script.headers.get('content-type')).toMatch(/javascript/);
+  expect((await fetch(`${e2e.baseUrl}/assets/chunk-of-an-older-build-0000.js`)).status).toBe(404);
+});

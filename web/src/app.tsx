@@ -3,6 +3,7 @@ import { lazy, Suspense, useEffect, type ComponentType, type LazyExoticComponent
 import type { RecordType } from './api/types.js';
 import { AuthPage } from './auth/auth-page.js';
 import { useSession } from './auth/session.js';
+import { PageErrorBoundary } from './components/error-boundary.js';
 import { PageLoader } from './components/states.js';
 import { matchPath, navigate, useLocation } from './lib/router.js';
 import { AppLayout } from './shell/app-layout.js';
@@ -67,9 +68,11 @@ export function App() {
   if (path === '/login' || path === '/signup') return <Redirect to="/contacts" />;
   return (
     <AppLayout>
-      <Suspense fallback={<PageLoader />}>
-        <SignedInRoutes path={path} />
-      </Suspense>
+      <PageErrorBoundary resetKey={path}>
+        <Suspense fallback={<PageLoader />}>
+          <SignedInRoutes path={path} />
+        </Suspense>
+      </PageErrorBoundary>
     </AppLayout>
   );
 }

@@ -5,12 +5,14 @@ import { useMediaQuery } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
 import { useEffect, useState } from 'react';
 import { deliveries } from '../api/endpoints.js';
-import type { Delivery } from '../api/types.js';
+import type { Delivery, RecordType } from '../api/types.js';
 import { useSession } from '../auth/session.js';
 import { ErrorAlert } from '../components/error-alert.js';
 import { PageLoader } from '../components/states.js';
 import { formatDateTime, formatDuration, prettyJson } from '../lib/format.js';
+import { Link } from '../lib/router.js';
 import { useAsync } from '../lib/use-async.js';
+import { RECORD_CONFIG } from '../records/record-config.js';
 import { EventChip, StatusChip } from './status-chip.js';
 
 /** Long ids, URLs and JSON lines wrap instead of widening the drawer past a phone's screen. */
@@ -86,7 +88,7 @@ function DeliveryDetailView({ id, onOpen, onResent }: { id: string; onOpen: (id:
       <Table variant="vertical" layout="fixed" withTableBorder style={{ overflowWrap: 'anywhere' }}>
         <Table.Tbody>
           <Row label="URL" value={<Text size="sm" style={{ wordBreak: 'break-all' }}>{d.url}</Text>} />
-          <Row label="Record" value={<Code style={WRAP}>{d.entityId}</Code>} />
+          <Row label="Record" value={<RecordLink event={d.event} id={d.entityId} />} />
           <Row label="Delivery id" value={<Code style={WRAP}>{d.id}</Code>} />
           <Row label="Created" value={formatDateTime(d.createdAt)} />
           <Row label="Completed" value={formatDateTime(d.completedAt)} />
@@ -138,5 +140,16 @@ function Row({ label, value }: { label: string; value: React.ReactNode }) {
       <Table.Th w={110}>{label}</Table.Th>
       <Table.Td>{value}</Table.Td>
     </Table.Tr>
+  );
+}
+
+/** The record the event is about, linked to its page (a deleted record's page says it is gone). */
+function RecordLink({ event, id }: { event: string; id: string }) {
+  const type = event.split('.')[0] as RecordType;
+  const config = RECORD_CONFIG[type];
+  return (
+    <Anchor component={Link} to={`${config.path}/${id}`} size="sm" style={WRAP}>
+      {config.singular} {id}
+    </Anchor>
   );
 }
