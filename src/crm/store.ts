@@ -53,6 +53,11 @@ export async function loadDtos(db: DbOrTx, companyId: string, ids: readonly stri
   const result = new Map<string, LoadedRecord>();
   const unique = [...new Set(ids)];
   if (unique.length === 0) return result;
+  if (options.lock) {
+    // Lock first, read after, in two statements: under READ COMMITTED a statement that waited for a lock still
+    // reads the links and values from the snapshot it started with, which would miss the other writer's changes.
+    await db.execute(sql`SELECT 1 FROM records WHERE company_id = ${companyId} AND id = ANY(${sql.param(unique)}::uuid[]) ORDER BY id FOR UPDATE`);
+  }
   // Links are stored once per pair, so a record's links are the rows where it is `from` plus those where it
   // is `to`; both halves use an index (the primary key and record_links_to_idx).
   const { rows } = await db.execute<LoadedRow & Record<string, unknown>>(sql`
@@ -76,8 +81,7 @@ export async function loadDtos(db: DbOrTx, companyId: string, ids: readonly stri
       ), '[]'::json) AS custom_values
     FROM records r
     WHERE r.company_id = ${companyId} AND r.id = ANY(${sql.param(unique)}::uuid[])
-    ORDER BY r.id
-    ${options.lock ? sql`FOR UPDATE OF r` : sql``}`);
+    ORDER BY r.id`);
   for (const row of rows) result.set(row.id, { type: row.type, dto: toDto(row) });
   return result;
 }

@@ -254,3 +254,17 @@ describe('ids from surfaces that do not check them', () => {
     await expect(deleteRecords(db, principal, 'contact', ['11111111-1111-4111-8111-111111111111'])).rejects.toMatchObject({ code: 'not_found' });
   });
 });
+
+describe('concurrent writes', () => {
+  it('two writers linking to the same organization each see the other\'s committed link in `previous`', async () => {
+    const { principal, newEvents } = await tenant();
+    const org = await createRecord(db, principal, 'organization', { name: 'Shared' });
+    const contacts = await createRecords(db, principal, 'contact', Array.from({ length: 6 }, (_, i) => ({ firstName: `C${i}` })));
+    await newEvents();
+    await Promise.all(contacts.map((c) => linkRecords(db, principal, 'contact', c.id, 'organizationIds', [org.id])));
+    const orgEvents = (await newEvents()).filter((e) => e.event === 'organization.updated');
+    expect(orgEvents).toHaveLength(6);
+    const sizes = orgEvents.map((e) => [e.data.payload.changes.contactIds.previous.length, e.data.payload.changes.contactIds.current.length]);
+    expect(sizes.sort((a, b) => a[0]! - b[0]!)).toEqual([0, 1, 2, 3, 4, 5].map((n) => [n, n + 1]));
+  });
+});
