@@ -129,6 +129,14 @@ test('a receiver answering 500 shows as Failed with its body; Resend adds a new 
   const original = page.locator(`tr[data-delivery-id="${originalId}"]`);
   expect(await original.getAttribute('data-status')).toBe('failed');
   expect(await deliveryRows().count()).toBe(3);
+
+  // The original, opened again, is unchanged and links to its resend.
+  await original.getByRole('link').click();
+  await drawer.getByText('Response — HTTP 500').waitFor();
+  await drawer.getByRole('button', { name: /— Delivered$/ }).click();
+  await drawer.getByText(`Original delivery ${originalId.slice(0, 8)}`).waitFor();
+  await page.keyboard.press('Escape');
+  await drawer.waitFor({ state: 'detached' });
 });
 
 test('search and filters narrow the delivery log', async () => {

@@ -141,8 +141,6 @@ export interface DeliveryDetail extends Delivery {
   requestHeaders: Record<string, string> | null;
   requestBody: string;
   responseBody: string | null;
-  /** Resends made from this delivery, when the server lists them. */
-  resends?: { id: string; status: DeliveryStatus; createdAt: string }[];
 }
 
 export interface ImportRowError {

@@ -13,7 +13,7 @@ import { formatDateTime, formatDuration, prettyJson } from '../lib/format.js';
 import { Link } from '../lib/router.js';
 import { useAsync } from '../lib/use-async.js';
 import { RECORD_CONFIG } from '../records/record-config.js';
-import { EventChip, StatusChip } from './status-chip.js';
+import { EventChip, STATUS_LABELS, StatusChip } from './status-chip.js';
 
 /** Long ids, URLs and JSON lines wrap instead of widening the drawer past a phone's screen. */
 const WRAP = { whiteSpace: 'pre-wrap', overflowWrap: 'anywhere' } as const;
@@ -95,9 +95,7 @@ function DeliveryDetailView({ id, onOpen, onResent }: { id: string; onOpen: (id:
           <Row label="Duration" value={formatDuration(d.durationMs)} />
           <Row label="Trigger" value={d.trigger === 'resend' ? 'Resend' : 'Event'} />
           {d.resendOf && <Row label="Resend of" value={link(d.resendOf, `Original delivery ${d.resendOf.slice(0, 8)}`)} />}
-          {d.resends && d.resends.length > 0 && (
-            <Row label="Resends" value={<Stack gap={2}>{d.resends.map((r) => <span key={r.id}>{link(r.id, `${formatDateTime(r.createdAt)} (${r.status})`)}</span>)}</Stack>} />
-          )}
+          <ResendsRow delivery={d} link={link} />
         </Table.Tbody>
       </Table>
       {d.error && (
@@ -151,5 +149,32 @@ function RecordLink({ event, id }: { event: string; id: string }) {
     <Anchor component={Link} to={`${config.path}/${id}`} size="sm" style={WRAP}>
       {config.singular} {id}
     </Anchor>
+  );
+}
+
+/**
+ * The resends made from this delivery. The log has no "resendOf" filter, so this reads the newest 100 deliveries
+ * of the same webhook, event and record and keeps those pointing here.
+ */
+function ResendsRow({ delivery, link }: { delivery: Delivery; link: (id: string, text: string) => React.ReactNode }) {
+  const resends = useAsync(
+    () =>
+      deliveries
+        .list({ webhookId: delivery.webhookId, event: delivery.event, entityId: delivery.entityId, page: 1, pageSize: 100 })
+        .then((page) => page.items.filter((item) => item.resendOf === delivery.id)),
+    [delivery.id],
+  );
+  if (!resends.data?.length) return null;
+  return (
+    <Row
+      label="Resends"
+      value={
+        <Stack gap={2}>
+          {resends.data.map((r) => (
+            <span key={r.id}>{link(r.id, `${formatDateTime(r.createdAt)} — ${STATUS_LABELS[r.status]}`)}</span>
+          ))}
+        </Stack>
+      }
+    />
   );
 }
