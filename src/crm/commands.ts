@@ -76,7 +76,7 @@ const CREATE_DEFAULTS: Record<RecordType, Record<string, unknown>> = {
 /** Inserts prepared records (already validated against their schema) with their links, users and values. */
 export async function writeCreates(tx: Tx, principal: Principal, type: RecordType, items: PreparedWrite[]): Promise<[string[], Map<string, LoadedRecord>]> {
   await checkReferences(tx, principal.companyId, type, items);
-  const write = await openWrite(tx, principal);
+  const write = openWrite(tx, principal);
   await write.track(items.flatMap((item) => [...item.links.values()].flatMap((targets) => targets.map((t) => t.id))));
   const now = new Date().toISOString();
   const ids = items.map(() => randomUUID());
@@ -157,7 +157,7 @@ async function writeUpdates(
   items: Array<PreparedWrite & { id: string }>,
   path?: string,
 ): Promise<[string[], Map<string, LoadedRecord>]> {
-  const write = await openWrite(tx, principal);
+  const write = openWrite(tx, principal);
   const ids = items.map((item) => item.id);
   const before = await trackOrThrow(write, type, ids, path);
   await checkReferences(tx, principal.companyId, type, items);
@@ -202,7 +202,7 @@ const IdsInput = z
 export async function deleteRecords<T extends RecordType>(db: DbOrTx, principal: Principal, type: T, ids: string[]): Promise<Array<RecordDtoByType[T]>> {
   const unique = [...new Set(parseInput(IdsInput, ids, 'ids'))];
   return db.transaction(async (tx) => {
-    const write = await openWrite(tx, principal);
+    const write = openWrite(tx, principal);
     const before = await trackOrThrow(write, type, unique, unique.length > 1 ? 'ids' : undefined);
     await write.track([...before.values()].flatMap((dto) => Object.keys(RELATIONS[type]).flatMap((field) => linkedIds(dto as Record<string, unknown>, field))));
     await tx.delete(records).where(inArray(records.id, unique));

@@ -44,7 +44,7 @@ async function changeLinks<T extends RecordType>(
   const ids = checkIds(rawIds);
   if (typeof sourceId !== 'string' || !UUID.test(sourceId)) throw validationError('sourceId', 'must be a UUID');
   return db.transaction(async (tx) => {
-    const write = await openWrite(tx, principal);
+    const write = openWrite(tx, principal);
     await write.track([sourceId]);
     const source = write.before(sourceId);
     if (!source || source.type !== type) throw notFound(type, sourceId);

@@ -22,7 +22,7 @@ export interface RecordWrite {
   finish(): Promise<Map<string, LoadedRecord>>;
 }
 
-export async function openWrite(tx: Tx, principal: Principal): Promise<RecordWrite> {
+export function openWrite(tx: Tx, principal: Principal): RecordWrite {
   const order: string[] = [];
   const seen = new Set<string>();
   const before = new Map<string, LoadedRecord>();

@@ -162,7 +162,7 @@ async function clearValues(tx: Tx, principal: Principal, column: CustomColumnDto
     );
   if (holders.length === 0) return;
   const ids = holders.map((h) => h.recordId);
-  const write = await openWrite(tx, principal);
+  const write = openWrite(tx, principal);
   await write.track(ids);
   await tx
     .delete(customFieldValues)
