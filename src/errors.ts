@@ -42,3 +42,15 @@ export class AppError extends Error {
 export const validationError = (field: string, message: string) => new AppError('validation_error', `${field}: ${message}`, field);
 export const notFound = (what: string, id: string) => new AppError('not_found', `${what} ${id} was not found`);
 export const forbidden = (message: string) => new AppError('forbidden', message);
+
+/**
+ * PostgreSQL errors that are the caller's to retry, not bugs: two writes that touch the same records in
+ * opposite order can deadlock (40P01), and one of them is rolled back whole. Nothing was half-written.
+ */
+export function fromDatabaseError(error: unknown): AppError | null {
+  const code = (error as { code?: string; cause?: { code?: string } })?.code ?? (error as { cause?: { code?: string } })?.cause?.code;
+  if (code === '40P01' || code === '40001') {
+    return new AppError('conflict', 'the write collided with a concurrent write to the same records and was rolled back; retry it');
+  }
+  return null;
+}

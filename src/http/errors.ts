@@ -3,7 +3,7 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { ZodError } from 'zod';
-import { AppError } from '../errors.js';
+import { AppError, fromDatabaseError } from '../errors.js';
 import type { HttpEnv } from './env.js';
 
 export interface ErrorBody {
@@ -45,6 +45,8 @@ export function handleError(error: unknown, c: Context<HttpEnv>): Response {
     const code = status === 401 ? 'unauthorized' : status === 403 ? 'forbidden' : status === 404 ? 'not_found' : 'bad_request';
     return errorResponse(c, status, code, /malformed json/i.test(message) ? 'request body is not valid JSON' : message);
   }
+  const retryable = fromDatabaseError(error);
+  if (retryable) return errorResponse(c, retryable.status, retryable.code, retryable.message);
   c.var.ctx?.log.error({ err: error, path: c.req.path, method: c.req.method }, 'unhandled error');
   return errorResponse(c, 500, 'internal_error', 'internal error; the server log has the details');
 }

@@ -6,7 +6,7 @@ import { ZodError } from 'zod';
 import packageJson from '../../package.json' with { type: 'json' };
 import type { Principal } from '../auth/principal.js';
 import type { AppContext } from '../context.js';
-import { AppError } from '../errors.js';
+import { AppError, fromDatabaseError } from '../errors.js';
 import { describeZodError } from '../http/errors.js';
 import { jsonSchemaOf, type ToolDefinition } from './tool.js';
 import { TOOLS } from './tools/index.js';
@@ -19,9 +19,10 @@ const INSTRUCTIONS =
 function errorResult(tool: ToolDefinition | undefined, error: unknown, ctx: AppContext): CallToolResult {
   let code = 'internal_error';
   let message = 'internal error; the server log has the details';
-  if (error instanceof AppError) {
-    code = error.code;
-    message = error.message;
+  const known = error instanceof AppError ? error : fromDatabaseError(error);
+  if (known) {
+    code = known.code;
+    message = known.message;
   } else if (error instanceof ZodError) {
     code = 'validation_error';
     message = describeZodError(error).message;
