@@ -167,3 +167,43 @@ test('the server serves the UI with caching headers: index.html revalidated, has
   expect(script.headers.get('content-type')).toMatch(/javascript/);
   expect((await fetch(`${e2e.baseUrl}/assets/chunk-of-an-older-build-0000.js`)).status).toBe(404);
 });
+
+test('services, deals with services (totals derived by the server) and tasks are created through their forms', async () => {
+  await goTo(admin, 'Services');
+  await admin.getByRole('button', { name: 'New service' }).click();
+  await field(admin, 'Name').fill('Consulting day');
+  await field(admin, 'Amount').fill('250');
+  await admin.getByRole('button', { name: 'Create' }).click();
+  await admin.getByRole('row').filter({ hasText: 'Consulting day' }).getByRole('cell', { name: '250', exact: true }).waitFor();
+
+  await goTo(admin, 'Deals');
+  await admin.getByRole('button', { name: 'New deal' }).click();
+  await field(admin, 'Name').fill('Rollout');
+  await admin.getByRole('button', { name: 'Add service' }).click();
+  await choose(admin, 'Service 1', 'Consulting day (250)');
+  await field(admin, 'Quantity').fill('3');
+  await admin.getByRole('button', { name: 'Create' }).click();
+  const deal = admin.getByRole('row').filter({ hasText: 'Rollout' });
+  await deal.getByRole('cell', { name: '750', exact: true }).waitFor();
+  await deal.getByRole('cell', { name: '3', exact: true }).waitFor();
+
+  await goTo(admin, 'Tasks');
+  await admin.getByRole('button', { name: 'New task' }).click();
+  await field(admin, 'Name').fill('Send the contract');
+  await choose(admin, 'Status', 'Done');
+  await field(admin, 'Due date').fill('2026-12-31');
+  await admin.getByRole('button', { name: 'Create' }).click();
+  const task = admin.getByRole('row').filter({ hasText: 'Send the contract' });
+  await task.getByRole('cell', { name: 'done', exact: true }).waitFor();
+  await task.getByRole('cell', { name: '2026-12-31', exact: true }).waitFor();
+
+  // A server-side validation error is shown on the form, and nothing is created.
+  await admin.getByRole('button', { name: 'New task' }).click();
+  await admin.getByRole('button', { name: 'Create' }).click();
+  const nameError = admin.getByRole('form', { name: 'Task form' }).locator('.mantine-TextInput-error');
+  await nameError.waitFor();
+  expect(await nameError.textContent()).toMatch(/required|empty|at least/i);
+  await screenshot(admin, 'task-validation-error');
+  const tasks = await admin.request.get('/api/v1/tasks');
+  expect(((await tasks.json()) as { total: number }).total).toBe(1);
+});

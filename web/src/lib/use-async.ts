@@ -14,7 +14,7 @@ export function useAsync<T>(load: () => Promise<T>, deps: unknown[]): AsyncState
   const [error, setError] = useState<unknown>(null);
   const [loading, setLoading] = useState(true);
   const sequence = useRef(0);
-  // eslint-disable-next-line react-hooks/exhaustive-deps
+  // The caller lists what `load` depends on, as with useEffect; a new `load` closure alone does not refetch.
   const run = useCallback(load, deps);
 
   const reload = useCallback(async () => {

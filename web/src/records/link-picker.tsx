@@ -35,7 +35,7 @@ export function LinkPicker({ label, target, value, onChange, error }: LinkPicker
     return () => {
       cancelled = true;
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // `labels` is left out on purpose: the fetch adds to it, and re-running on that would loop.
   }, [target, value]);
 
   useEffect(() => {

@@ -46,7 +46,7 @@ function RecordForm({ type, record, columns, team }: { type: RecordType; record:
     setBusy(true);
     setError(null);
     try {
-      const payload = buildPayload(form, record);
+      const payload = buildPayload(form, record, config.fields.filter((f) => f.required).map((f) => f.key));
       if (record && Object.keys(payload).length === 0) {
         notifications.show({ message: 'Nothing changed' });
       } else if (record) {

@@ -41,13 +41,14 @@ const sameSet = (a: unknown[], b: unknown[]) => {
   return left.size === new Set(b.map(key)).size && b.every((x) => left.has(key(x)));
 };
 
-export function buildPayload(form: FormState, original: RecordData | null): Record<string, unknown> {
+/** `required` fields are sent even when empty on a create, so the server names them in its error. */
+export function buildPayload(form: FormState, original: RecordData | null, required: string[] = []): Record<string, unknown> {
   const payload: Record<string, unknown> = {};
   for (const [key, raw] of Object.entries(form.values)) {
     const value = normalize(key, raw);
     if (value === undefined) continue;
     if (!original) {
-      if (value === '' || (Array.isArray(value) && value.length === 0)) continue;
+      if ((value === '' && !required.includes(key)) || (Array.isArray(value) && value.length === 0)) continue;
       payload[key] = value;
       continue;
     }
