@@ -1,5 +1,7 @@
 -- Webhook subscriptions and their delivery log, which is also the delivery queue.
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
+-- btree_gin lets the trigram index lead with company_id, so a search only ever reads its own company's entries.
+CREATE EXTENSION IF NOT EXISTS btree_gin;
 
 CREATE TABLE webhooks (
   id uuid PRIMARY KEY,
@@ -53,7 +55,7 @@ CREATE INDEX webhook_deliveries_company_status_idx ON webhook_deliveries (compan
 CREATE INDEX webhook_deliveries_company_event_idx ON webhook_deliveries (company_id, event, created_at DESC);
 CREATE INDEX webhook_deliveries_company_entity_idx ON webhook_deliveries (company_id, entity_id, created_at DESC);
 -- searchTerm is a case-insensitive substring match on url (event names are matched against the catalog).
-CREATE INDEX webhook_deliveries_url_trgm_idx ON webhook_deliveries USING gin (url gin_trgm_ops);
+CREATE INDEX webhook_deliveries_url_trgm_idx ON webhook_deliveries USING gin (company_id, url gin_trgm_ops);
 -- The queue: small partial indexes, so claiming stays cheap however large the history grows. Pending rows are
 -- found per webhook (a skip scan over webhook_id, then the oldest rows of each), so a webhook with a large
 -- backlog never hides the newer rows of the others.

@@ -71,14 +71,23 @@ function escapeLike(term: string): string {
 
 /**
  * The search condition. Event names come from a catalog of fifteen, so the term is matched against the catalog
- * here and becomes `event = ANY(…)` (a btree lookup); only the url needs a substring match (trigram index).
+ * here and becomes `event IN (…)`; only the url needs a substring match (trigram index). When the term names
+ * events, a one-row probe asks whether any url of the company matches at all: if none does, the condition is
+ * the event list alone, which the (company_id, event, created_at) index answers in order — an OR of both would
+ * make PostgreSQL collect and sort every match (~160 ms for 66k of 1M rows, against ~10 ms).
  */
-function searchCondition(term: string): SQL {
+async function searchCondition(db: DbOrTx, companyId: string, term: string): Promise<SQL> {
   const lower = term.toLowerCase();
   const names = EVENT_NAMES.filter((name) => name.includes(lower));
   const urlMatch = sql`${webhookDeliveries.url} ILIKE ${`%${escapeLike(term)}%`}`;
   if (names.length === 0) return urlMatch;
-  return sql`(${urlMatch} OR ${webhookDeliveries.event} IN (${sql.join(names.map((n) => sql`${n}`), sql`, `)}))`;
+  const eventMatch = sql`${webhookDeliveries.event} IN (${sql.join(names.map((n) => sql`${n}`), sql`, `)})`;
+  const [anyUrl] = await db
+    .select({ one: sql`1` })
+    .from(webhookDeliveries)
+    .where(and(eq(webhookDeliveries.companyId, companyId), urlMatch))
+    .limit(1);
+  return anyUrl ? sql`(${urlMatch} OR ${eventMatch})` : eventMatch;
 }
 
 export async function listDeliveries(ctx: DeliveryContext, principal: Principal, filters: ListDeliveriesInput = {}): Promise<DeliveryPage> {
@@ -90,7 +99,7 @@ export async function listDeliveries(ctx: DeliveryContext, principal: Principal,
   if (input.entityId) conditions.push(eq(webhookDeliveries.entityId, input.entityId));
   if (input.from) conditions.push(gte(webhookDeliveries.createdAt, input.from));
   if (input.to) conditions.push(lt(webhookDeliveries.createdAt, input.to));
-  if (input.searchTerm) conditions.push(searchCondition(input.searchTerm));
+  if (input.searchTerm) conditions.push(await searchCondition(ctx.db, principal.companyId, input.searchTerm));
   const where = and(...conditions);
   const [rows, [counted]] = await Promise.all([
     ctx.db

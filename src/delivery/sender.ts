@@ -166,7 +166,8 @@ export function createDeliverySender(options: DeliverySenderOptions): DeliverySe
       return failed('http_status', `HTTP ${code}${STATUS_CODES[code] ? ` ${STATUS_CODES[code]}` : ''}: only 2xx counts as delivered`, code, responseBody);
     } catch (error) {
       if (timedOut) return failed('timeout', `no complete answer from ${url.host} within ${timeoutMs} ms`);
-      return failed(...spread(classifyNetworkError(error, url, timeoutMs)));
+      const { kind, message } = classifyNetworkError(error, url, timeoutMs);
+      return failed(kind, message);
     } finally {
       clearTimeout(timer);
       signal?.removeEventListener('abort', onStop);
@@ -174,8 +175,4 @@ export function createDeliverySender(options: DeliverySenderOptions): DeliverySe
   }
 
   return { send, close: () => agent.close() };
-}
-
-function spread(error: { kind: DeliveryErrorKind; message: string }): [DeliveryErrorKind, string] {
-  return [error.kind, error.message];
 }
