@@ -5,7 +5,7 @@
 import { createHmac } from 'node:crypto';
 import { beforeAll, expect, test } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
-import { choose, DESKTOP, field, goTo, newAccount, PHONE, screenshot, signUpInUi, startE2e, type E2e } from './harness.js';
+import { choose, DESKTOP, field, goTo, newAccount, PHONE, screenshot, signUpInUi, startE2e, UI_TIMEOUT_MS, type E2e } from './harness.js';
 
 let e2e: E2e;
 let page: Page;
@@ -72,7 +72,7 @@ test('creating a contact in the UI delivers a signed contact.created', async () 
   await page.getByRole('link', { name: 'Grace Hopper' }).waitFor();
   await screenshot(page, 'contacts');
 
-  const [request] = await e2e.receiver.waitFor(1);
+  const [request] = await e2e.receiver.waitFor(1, UI_TIMEOUT_MS);
   const envelope = JSON.parse(request!.body) as { event: string; data: { payload: { contact: { firstName: string; emails: string[] } } } };
   expect(envelope.event).toBe('contact.created');
   expect(envelope.data.payload.contact).toMatchObject({ firstName: 'Grace', emails: ['grace@example.com'] });
@@ -90,7 +90,7 @@ test('a receiver answering 500 shows as Failed with its body; Resend adds a new 
   await field(page, 'Last name').fill('Brewster Hopper');
   await page.getByRole('button', { name: 'Save' }).click();
   await page.getByRole('link', { name: 'Grace Brewster Hopper' }).waitFor();
-  await e2e.receiver.waitFor(2);
+  await e2e.receiver.waitFor(2, UI_TIMEOUT_MS);
 
   await goTo(page, 'Webhook Deliveries');
   const failed = rowOf('contact.updated', 'failed');
@@ -110,7 +110,7 @@ test('a receiver answering 500 shows as Failed with its body; Resend adds a new 
 
   e2e.receiver.setResponder(() => ({ status: 200, body: 'ok' }));
   await drawer.getByRole('button', { name: 'Resend' }).click();
-  const [, second, third] = await e2e.receiver.waitFor(3);
+  const [, second, third] = await e2e.receiver.waitFor(3, UI_TIMEOUT_MS);
   expect(third!.body).toBe(second!.body);
   expect(third!.headers['x-webhook-signature']).toBe(createHmac('sha256', secret).update(third!.body).digest('hex'));
 
