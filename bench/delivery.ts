@@ -126,6 +126,25 @@ async function endToEnd(db: BenchDatabase, principal: Principal, healthy: Receiv
   return { rate: (received * 1000) / (lastReceipt - started), latencies, delivered: received };
 }
 
+async function drainBacklog(db: BenchDatabase, principal: Principal, healthy: Receiver, fanOut: number, events: number): Promise<{ rate: number; delivered: number }> {
+  for (let written = 0; written < events; written += WRITE_SIZE) {
+    const inputs = Array.from({ length: WRITE_SIZE }, (_, i) => ({ firstName: `Backlog ${written}-${i}`, lastName: 'Delivery', emails: [] }));
+    await createRecords(db.ctx.db, principal, 'contact', inputs);
+  }
+  let received = 0;
+  let last = 0;
+  healthy.onReceipt = (_entity, at) => {
+    received++;
+    last = at;
+  };
+  const started = now();
+  const worker = startWorker(db.ctx, { sender: { ca: healthy.ca } });
+  const until = started + DRAIN_MS;
+  while (received < events * fanOut && now() < until) await sleep(5);
+  await worker.stop();
+  return { rate: (received * 1000) / (last - started), delivered: received };
+}
+
 async function seedLog(db: BenchDatabase, companyId: string, rows: number): Promise<void> {
   const hooks = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
   const urls = ['https://hooks.zapier.example/catch/1/abc', 'https://api.make.example/hook/2', 'https://n8n.tools.example/webhook/3', 'https://crm-sync.example.org/in/4'];
@@ -196,6 +215,9 @@ async function throughput(db: BenchDatabase, healthy: Receiver, tarpit: Receiver
     const principal = await company(db, 'Deliveries');
     const publicDns = { resolve: async () => [{ address: '127.0.0.1', family: 4 }] };
     for (const n of [1, 2, 3]) await createWebhook(db.ctx, principal, { url: `${healthy.url}/hook-${n}`, events: ['contact.created'] }, publicDns);
+    // Diagnostic: the engine alone — a backlog written first, then drained with no writes competing for CPU.
+    const backlog = await drainBacklog(db, principal, healthy, 3, 3_000);
+    console.log(`    engine alone, draining a backlog of ${backlog.delivered}: ${f0(backlog.rate)} deliveries/s`);
     worker = startWorker(db.ctx, { sender: { ca: healthy.ca } });
 
     const peak = await endToEnd(db, principal, healthy, 3, PEAK_MS, null);

@@ -43,6 +43,9 @@ export const WORKER_DEFAULTS = {
   stopDeadlineMs: 10_000,
 } as const;
 const RECORD_BATCH_MAX = 500;
+/** Freed slots wake the claim loop after this many, or after COALESCE_MS, whichever comes first. */
+const COALESCE_SLOTS = 8;
+const COALESCE_MS = 3;
 const RETRY_DB_AFTER_MS = 500;
 
 interface InFlight {
@@ -70,12 +73,23 @@ export function startWorker(ctx: AppContext, options: WorkerOptions = {}): Worke
   let flushing: Promise<void> | null = null;
   let lastReap = 0;
 
-  // Wake-up: a pending wake is remembered, so one that arrives mid-claim is not lost.
+  // Wake-up: a pending wake is remembered, so one that arrives mid-claim is not lost. New work (NOTIFY) wakes
+  // at once; freed slots wake after a short coalescing window, because under load requests finish one by one
+  // and a claim per finished request would cost one query per delivery.
   let wakePending = false;
+  let freedSlots = 0;
   let wakeWaiter: (() => void) | null = null;
+  let coalesceTimer: NodeJS.Timeout | null = null;
   const wake = () => {
     wakePending = true;
+    if (coalesceTimer) clearTimeout(coalesceTimer);
+    coalesceTimer = null;
     wakeWaiter?.();
+  };
+  const slotFreed = () => {
+    freedSlots++;
+    if (freedSlots >= COALESCE_SLOTS || inFlight.size === 0) return wake();
+    coalesceTimer ??= setTimeout(wake, COALESCE_MS);
   };
   const sleepUntilWoken = (ms: number) =>
     new Promise<void>((resolve) => {
@@ -150,7 +164,7 @@ export function startWorker(ctx: AppContext, options: WorkerOptions = {}): Worke
         inFlight.delete(claim.id);
         bump(byWebhook, claim.webhookId, -1);
         bump(byCompany, claim.companyId, -1);
-        wake();
+        slotFreed();
       });
     inFlight.set(claim.id, { claim, done });
   }
@@ -158,6 +172,7 @@ export function startWorker(ctx: AppContext, options: WorkerOptions = {}): Worke
   async function loop() {
     while (!stopping) {
       wakePending = false;
+      freedSlots = 0;
       let full = false;
       try {
         if (Date.now() - lastReap >= settings.pollMs) {
@@ -195,6 +210,7 @@ export function startWorker(ctx: AppContext, options: WorkerOptions = {}): Worke
       if (stopping) return;
       stopping = true;
       wake();
+      if (coalesceTimer) clearTimeout(coalesceTimer);
       await running;
       const pending = () => Promise.all([...inFlight.values()].map((f) => f.done));
       let deadline: NodeJS.Timeout | undefined;
