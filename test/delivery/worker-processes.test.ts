@@ -20,13 +20,29 @@ function startWorkerProcess(): ChildProcess {
       WEBHOOK_ALLOW_PRIVATE: '127.0.0.1/32',
       WEBHOOK_TIMEOUT_MS: '1000',
       NODE_EXTRA_CA_CERTS: receiver.caCertPath,
-      LOG_LEVEL: 'warn',
+      LOG_LEVEL: 'info',
     },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
+  child.stdout!.setEncoding('utf8');
   children.add(child);
   child.once('exit', () => children.delete(child));
   return child;
+}
+
+/** Resolves once the process has logged that its worker loop runs. */
+function started(child: ChildProcess): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    const timer = setTimeout(() => reject(new Error(`worker did not start: ${seen.slice(-500)}`)), 20_000);
+    child.stdout!.on('data', (chunk: string) => {
+      seen += chunk;
+      if (seen.includes('delivery worker started')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  });
 }
 
 const exited = (child: ChildProcess) => new Promise<number | null>((resolve) => (child.exitCode !== null || child.signalCode ? resolve(child.exitCode) : child.once('exit', (code) => resolve(code))));
@@ -81,7 +97,7 @@ describe('worker processes', () => {
     });
     const before = receiver.requests.length;
     const workers = [startWorkerProcess(), startWorkerProcess()];
-    await sleep(1_500); // both processes up, so both compete for the same rows
+    await Promise.all(workers.map(started)); // both up, so both compete for the same rows
     await publishContacts(t, tenant, 150);
     const rows = await waitForDeliveries(t, tenant.companyId, allFinished(150), 25_000);
     expect(rows.every((r) => r.status === 'success')).toBe(true);
