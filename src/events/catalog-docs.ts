@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { EVENT_NAMES, RECORD_TYPES, type EventName, type RecordType } from './catalog.js';
 import { exampleEnvelope } from './examples.js';
 import { describeEvent, RECORD_DTO_SCHEMAS } from './schemas.js';
+import { replaceBetweenMarkers } from '../docs/markers.js';
 
 export const EVENTS_START = '<!-- events:start -->';
 export const EVENTS_END = '<!-- events:end -->';
@@ -69,8 +70,5 @@ export function renderEventCatalog(): string {
 
 /** Puts `catalog` between the markers of `document`, keeping everything around them. */
 export function replaceEventCatalog(document: string, catalog: string): string {
-  const start = document.indexOf(EVENTS_START);
-  const end = document.indexOf(EVENTS_END);
-  if (start < 0 || end < start) throw new Error(`docs/webhooks.md must contain ${EVENTS_START} followed by ${EVENTS_END}`);
-  return `${document.slice(0, start + EVENTS_START.length)}\n${catalog}\n${document.slice(end)}`;
+  return replaceBetweenMarkers(document, EVENTS_START, EVENTS_END, catalog);
 }
