@@ -8,6 +8,8 @@ export interface Page<T> {
   total: number;
   page: number;
   pageSize: number;
+  /** Delivery log only: more than `total` match (the server stops counting at 10,000). */
+  totalCapped?: boolean;
 }
 
 export interface User {

@@ -62,7 +62,7 @@ export function DeliveriesPage() {
       <ErrorAlert error={list.error} />
       <DeliveryList items={items} loading={list.loading} onOpen={openDelivery} />
       <Group justify="space-between" align="flex-end">
-        {list.data && <Pager page={page} pageSize={pageSize} total={list.data.total} onChange={setPage} />}
+        {list.data && <Pager page={page} pageSize={pageSize} total={list.data.total} capped={list.data.totalCapped === true} onChange={setPage} />}
         <Select
           label="Per page"
           data={['25', '100']}
