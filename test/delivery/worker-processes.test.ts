@@ -18,7 +18,7 @@ function startWorkerProcess(): ChildProcess {
       DATABASE_URL: t.database.url,
       SECRET_KEY: TEST_SECRET_KEY,
       WEBHOOK_ALLOW_PRIVATE: '127.0.0.1/32',
-      WEBHOOK_TIMEOUT_MS: '1000',
+      WEBHOOK_TIMEOUT_MS: '3000', // lease = 2 × timeout + 2 s: a killed worker's rows return after 8 s
       NODE_EXTRA_CA_CERTS: receiver.caCertPath,
       LOG_LEVEL: 'info',
     },
@@ -34,7 +34,7 @@ function startWorkerProcess(): ChildProcess {
 function started(child: ChildProcess): Promise<void> {
   return new Promise((resolve, reject) => {
     let seen = '';
-    const timer = setTimeout(() => reject(new Error(`worker did not start: ${seen.slice(-500)}`)), 20_000);
+    const timer = setTimeout(() => reject(new Error(`worker did not start: ${seen.slice(-500)}`)), 60_000);
     child.stdout!.on('data', (chunk: string) => {
       seen += chunk;
       if (seen.includes('delivery worker started')) {
@@ -67,7 +67,7 @@ describe('worker processes', () => {
     const before = receiver.requests.length;
     const first = startWorkerProcess();
     await publishContacts(t, tenant, 40);
-    await receiver.waitFor(before + 5, 20_000);
+    await receiver.waitFor(before + 5, 60_000);
     first.kill('SIGKILL');
     await exited(first);
     const atKill = await deliveriesOf(t, tenant.companyId);
@@ -75,14 +75,14 @@ describe('worker processes', () => {
     expect(atKill.filter((r) => r.status === 'success').length).toBeLessThan(40);
 
     const second = startWorkerProcess();
-    const rows = await waitForDeliveries(t, tenant.companyId, (all) => all.length === 40 && all.every((r) => r.status === 'success'), 25_000);
+    const rows = await waitForDeliveries(t, tenant.companyId, (all) => all.length === 40 && all.every((r) => r.status === 'success'), 60_000);
     expect(rows.some((r) => r.status === 'processing')).toBe(false);
     const received = new Set(receiver.requests.slice(before).map((r) => r.headers['x-webhook-delivery']));
     for (const row of rows) expect(received.has(row.id)).toBe(true);
 
     second.kill('SIGTERM');
     expect(await exited(second)).toBe(0);
-  });
+  }, 180_000);
 
   it('two workers on one database never send the same claim twice', async () => {
     const tenant = await t.signup();
@@ -99,7 +99,7 @@ describe('worker processes', () => {
     const workers = [startWorkerProcess(), startWorkerProcess()];
     await Promise.all(workers.map(started)); // both up, so both compete for the same rows
     await publishContacts(t, tenant, 150);
-    const rows = await waitForDeliveries(t, tenant.companyId, allFinished(150), 25_000);
+    const rows = await waitForDeliveries(t, tenant.companyId, allFinished(150), 60_000);
     expect(rows.every((r) => r.status === 'success')).toBe(true);
     const ids = receiver.requests.slice(before).map((r) => r.headers['x-webhook-delivery'] as string);
     expect(ids.length).toBe(150);
@@ -108,5 +108,5 @@ describe('worker processes', () => {
     expect(peak).toBeGreaterThan(16);
     for (const worker of workers) worker.kill('SIGTERM');
     expect(await Promise.all(workers.map(exited))).toEqual([0, 0]);
-  });
+  }, 180_000);
 });
