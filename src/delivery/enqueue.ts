@@ -1,5 +1,6 @@
-// Fan-out from the outbox to the delivery queue, inside the write's transaction: one multi-row INSERT … SELECT
-// creates a pending delivery per (event, enabled webhook of its company subscribed to it), then pg_notify
+// Fan-out from the outbox to the delivery queue, inside the write's transaction: one statement creates a pending
+// delivery per (event, enabled webhook of its company subscribed to it) in the log and its entry in
+// webhook_delivery_queue (where workers look for work), then pg_notify
 // wakes the workers — PostgreSQL delivers the notification only on commit, so a rolled-back write wakes nobody
 // and leaves no delivery behind. Workers also poll, so a lost notification delays but never loses work.
 import { sql } from 'drizzle-orm';
@@ -17,7 +18,12 @@ export async function enqueueDeliveries(tx: Tx, events: readonly PublishedEvent[
       SELECT e.company_id, w.id, e.id, e.name, e.entity_id, w.url
       FROM jsonb_to_recordset(${rows}::jsonb) AS e(id uuid, company_id uuid, name text, entity_id uuid)
       JOIN webhooks w ON w.company_id = e.company_id AND w.enabled AND e.name = ANY (w.events)
+      RETURNING id, webhook_id, company_id, created_at
+    ),
+    queued AS (
+      INSERT INTO webhook_delivery_queue (delivery_id, webhook_id, company_id, created_at)
+      SELECT id, webhook_id, company_id, created_at FROM inserted
       RETURNING 1
     )
-    SELECT pg_notify(${DELIVERY_CHANNEL}, '') FROM (SELECT count(*) AS n FROM inserted) AS c WHERE c.n > 0`);
+    SELECT pg_notify(${DELIVERY_CHANNEL}, '') FROM (SELECT count(*) AS n FROM queued) AS c WHERE c.n > 0`);
 }

@@ -1,7 +1,10 @@
-// The delivery table as a queue. Each statement is one autocommit round trip; no transaction is ever held open
-// across an HTTP call. Ownership of a `processing` row = its claim_token + an unexpired lease: results are
-// written only where the token still matches, so a worker that stalled past its lease cannot overwrite the
-// result of the worker that took the row over.
+// The delivery queue. Each statement is one autocommit round trip; no transaction is ever held open across an
+// HTTP call. webhook_delivery_queue holds a row per pending or processing delivery: that is where claims look
+// for work and where ownership lives (claim_token + an unexpired lease). The delivery log row
+// (webhook_deliveries) mirrors the status, token and lease in unindexed columns, so its updates are HOT.
+// Results are written only where the queue row still carries the worker's token, so a worker that stalled past
+// its lease cannot overwrite the result of the worker that took the row over. Every statement locks queue rows
+// before log rows.
 import type pg from 'pg';
 import type { DeliveryOutcome } from './sender.js';
 
@@ -42,10 +45,10 @@ export async function claimDeliveries(pool: pg.Pool, claim: ClaimRequest): Promi
   const saturatedCompanies = [...claim.inFlightByCompany].filter(([, n]) => n >= claim.perCompanyCap).map(([id]) => id);
   const { rows } = await pool.query(
     `WITH RECURSIVE pending_hooks AS (
-       (SELECT d.webhook_id FROM webhook_deliveries d WHERE d.status = 'pending' ORDER BY d.webhook_id LIMIT 1)
+       (SELECT q.webhook_id FROM webhook_delivery_queue q WHERE q.claim_token IS NULL ORDER BY q.webhook_id LIMIT 1)
        UNION ALL
-       SELECT (SELECT d.webhook_id FROM webhook_deliveries d
-               WHERE d.status = 'pending' AND d.webhook_id > h.webhook_id ORDER BY d.webhook_id LIMIT 1)
+       SELECT (SELECT q.webhook_id FROM webhook_delivery_queue q
+               WHERE q.claim_token IS NULL AND q.webhook_id > h.webhook_id ORDER BY q.webhook_id LIMIT 1)
        FROM pending_hooks h WHERE h.webhook_id IS NOT NULL
      ),
      open_hooks AS (
@@ -57,10 +60,10 @@ export async function claimDeliveries(pool: pg.Pool, claim: ClaimRequest): Promi
      ),
      locked AS (
        SELECT c.* FROM open_hooks o CROSS JOIN LATERAL (
-         SELECT d.id, d.webhook_id, d.company_id, d.event_id, d.created_at
-         FROM webhook_deliveries d
-         WHERE d.status = 'pending' AND d.webhook_id = o.webhook_id AND NOT (d.company_id = ANY ($4::uuid[]))
-         ORDER BY d.created_at
+         SELECT q.delivery_id AS id, q.webhook_id, q.company_id, q.created_at
+         FROM webhook_delivery_queue q
+         WHERE q.claim_token IS NULL AND q.webhook_id = o.webhook_id AND NOT (q.company_id = ANY ($4::uuid[]))
+         ORDER BY q.created_at
          LIMIT o.slots
          FOR UPDATE SKIP LOCKED
        ) c
@@ -69,12 +72,17 @@ export async function claimDeliveries(pool: pg.Pool, claim: ClaimRequest): Promi
        SELECT l.*, row_number() OVER (PARTITION BY l.company_id ORDER BY l.created_at, l.id) + coalesce(busy.n, 0) AS company_slot
        FROM locked l LEFT JOIN unnest($7::uuid[], $8::int[]) AS busy(id, n) ON busy.id = l.company_id
      ),
-     chosen AS (SELECT * FROM by_company WHERE company_slot <= $5::int ORDER BY created_at LIMIT $6::int)
+     chosen AS (SELECT * FROM by_company WHERE company_slot <= $5::int ORDER BY created_at LIMIT $6::int),
+     claimed AS (
+       UPDATE webhook_delivery_queue q SET claim_token = $9, lease_expires_at = now() + $10 * interval '1 millisecond'
+       FROM chosen c WHERE q.delivery_id = c.id
+       RETURNING q.delivery_id, q.webhook_id, q.lease_expires_at
+     )
      UPDATE webhook_deliveries d
-     SET status = 'processing', claim_token = $9, lease_expires_at = now() + $10 * interval '1 millisecond',
+     SET status = 'processing', claim_token = $9, lease_expires_at = c.lease_expires_at,
          claim_count = d.claim_count + 1, url = coalesce(w.url, d.url)
-     FROM chosen c JOIN events e ON e.id = c.event_id LEFT JOIN webhooks w ON w.id = c.webhook_id
-     WHERE d.id = c.id
+     FROM claimed c LEFT JOIN webhooks w ON w.id = c.webhook_id, events e
+     WHERE d.id = c.delivery_id AND e.id = d.event_id
      RETURNING d.id, d.company_id, d.webhook_id, d.event, d.url, e.body, w.secret_ciphertext, (w.id IS NULL) AS webhook_missing`,
     [
       [...claim.inFlightByWebhook.keys()],
@@ -122,14 +130,23 @@ export async function recordOutcomes(pool: pg.Pool, results: readonly RecordedOu
     duration_ms: outcome.durationMs,
     request_headers: outcome.requestHeaders,
   }));
+  // The queue row goes first (claims, releases and webhook deletion all lock queue rows before log rows, so
+  // they never deadlock); only the rows whose queue entry still carries this worker's token are recorded.
   const result = await pool.query(
-    `UPDATE webhook_deliveries d
+    `WITH r AS (
+       SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, token uuid, status text, status_code int,
+         response_body text, error_kind text, error_message text, duration_ms int, request_headers jsonb)
+     ),
+     owned AS (
+       DELETE FROM webhook_delivery_queue q USING r WHERE q.delivery_id = r.id AND q.claim_token = r.token
+       RETURNING q.delivery_id
+     )
+     UPDATE webhook_deliveries d
      SET status = r.status, status_code = r.status_code, response_body = r.response_body, error_kind = r.error_kind,
          error_message = r.error_message, duration_ms = r.duration_ms, request_headers = r.request_headers,
          completed_at = now(), claim_token = NULL, lease_expires_at = NULL
-     FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, token uuid, status text, status_code int, response_body text,
-          error_kind text, error_message text, duration_ms int, request_headers jsonb)
-     WHERE d.id = r.id AND d.claim_token = r.token AND d.status = 'processing'`,
+     FROM owned o JOIN r ON r.id = o.delivery_id
+     WHERE d.id = o.delivery_id`,
     [JSON.stringify(payload)],
   );
   return result.rowCount ?? 0;
@@ -139,9 +156,14 @@ export async function recordOutcomes(pool: pg.Pool, results: readonly RecordedOu
 export async function releaseClaims(pool: pg.Pool, claims: ReadonlyArray<{ id: string; claimToken: string }>): Promise<number> {
   if (claims.length === 0) return 0;
   const result = await pool.query(
-    `UPDATE webhook_deliveries d SET status = 'pending', claim_token = NULL, lease_expires_at = NULL
-     FROM unnest($1::uuid[], $2::uuid[]) AS r(id, token)
-     WHERE d.id = r.id AND d.claim_token = r.token AND d.status = 'processing'`,
+    `WITH released AS (
+       UPDATE webhook_delivery_queue q SET claim_token = NULL, lease_expires_at = NULL
+       FROM unnest($1::uuid[], $2::uuid[]) AS r(id, token)
+       WHERE q.delivery_id = r.id AND q.claim_token = r.token
+       RETURNING q.delivery_id
+     )
+     UPDATE webhook_deliveries d SET status = 'pending', claim_token = NULL, lease_expires_at = NULL
+     FROM released r WHERE d.id = r.delivery_id`,
     [claims.map((c) => c.id), claims.map((c) => c.claimToken)],
   );
   return result.rowCount ?? 0;
@@ -150,8 +172,13 @@ export async function releaseClaims(pool: pg.Pool, claims: ReadonlyArray<{ id: s
 /** Returns rows whose lease expired (their worker died or stalled) to pending, so any worker claims them again. */
 export async function releaseExpiredLeases(pool: pg.Pool): Promise<number> {
   const result = await pool.query(
-    `UPDATE webhook_deliveries SET status = 'pending', claim_token = NULL, lease_expires_at = NULL
-     WHERE status = 'processing' AND lease_expires_at < now()`,
+    `WITH expired AS (
+       UPDATE webhook_delivery_queue SET claim_token = NULL, lease_expires_at = NULL
+       WHERE claim_token IS NOT NULL AND lease_expires_at < now()
+       RETURNING delivery_id
+     )
+     UPDATE webhook_deliveries d SET status = 'pending', claim_token = NULL, lease_expires_at = NULL
+     FROM expired e WHERE d.id = e.delivery_id`,
   );
   return result.rowCount ?? 0;
 }

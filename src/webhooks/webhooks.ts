@@ -6,7 +6,7 @@ import { and, asc, eq, sql } from 'drizzle-orm';
 import type { Principal } from '../auth/principal.js';
 import { requireAdmin } from '../auth/principal.js';
 import type { AppContext } from '../context.js';
-import { webhookDeliveries, webhooks } from '../db/schema/index.js';
+import { webhooks } from '../db/schema/index.js';
 import { AppError, notFound } from '../errors.js';
 import type { EventName } from '../events/catalog.js';
 import {
@@ -145,9 +145,14 @@ export async function deleteWebhook(ctx: WebhookContext, principal: Principal, i
       .where(and(eq(webhooks.id, id), eq(webhooks.companyId, principal.companyId)))
       .returning({ id: webhooks.id });
     if (deleted.length === 0) throw notFound('webhook', id);
-    await tx
-      .update(webhookDeliveries)
-      .set({ status: 'failed', errorKind: 'webhook_deleted', errorMessage: 'the webhook was deleted before this delivery was sent', completedAt: sql`now()` })
-      .where(and(eq(webhookDeliveries.webhookId, id), eq(webhookDeliveries.status, 'pending')));
+    // Queue entries first (the order every queue statement locks in), then their log rows.
+    await tx.execute(sql`
+      WITH dropped AS (
+        DELETE FROM webhook_delivery_queue WHERE webhook_id = ${id} AND claim_token IS NULL RETURNING delivery_id
+      )
+      UPDATE webhook_deliveries d
+      SET status = 'failed', error_kind = 'webhook_deleted', error_message = 'the webhook was deleted before this delivery was sent',
+          completed_at = now()
+      FROM dropped WHERE d.id = dropped.delivery_id`);
   });
 }

@@ -3,6 +3,7 @@
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withTransaction } from '../../src/db/transaction.js';
+import { claimDeliveries, releaseClaims } from '../../src/delivery/queue.js';
 import { publishEvents } from '../../src/events/publish.js';
 import { createTestApp, type Tenant } from '../helpers/app.js';
 import { startHttpsReceiver, type HttpsReceiver } from '../helpers/https-receiver.js';
@@ -100,6 +101,24 @@ describe('listing the delivery log', () => {
     expect(page.items).toHaveLength(50);
     expect((await list('?searchTerm=example', big.key)).totalCapped).toBe(true);
     expect((await list('?event=deal.created', big.key))).toMatchObject({ total: 0, totalCapped: false });
+  });
+
+  it('status pending and processing list unfinished deliveries, and only the company’s own', async () => {
+    const fresh = await t.signup();
+    await createWebhook(t, fresh, { url: `${receiver.url}/ok/queued`, events: ['contact.created'] });
+    const actor = { companyId: fresh.companyId, userId: fresh.userId };
+    await withTransaction(t.ctx.db, (tx) => publishEvents(tx, actor, [0, 1, 2].map(() => ({ name: 'contact.created' as const, entityId: crypto.randomUUID(), payload: {} }))));
+    const pending = await list('?status=pending', fresh.key);
+    expect(pending.total).toBe(3);
+    expect(pending.items.every((d: any) => d.status === 'pending')).toBe(true);
+    expect((await list('?status=processing', fresh.key)).total).toBe(0);
+    expect((await list('?status=pending')).total).toBe(0);
+    const claimed = await claimDeliveries(t.ctx.pool, { token: crypto.randomUUID(), limit: 1000, leaseMs: 60_000, perWebhookCap: 1000, perCompanyCap: 1000, inFlightByWebhook: new Map(), inFlightByCompany: new Map() });
+    expect(claimed.filter((c) => c.companyId === fresh.companyId)).toHaveLength(3);
+    expect((await list('?status=processing', fresh.key)).total).toBe(3);
+    expect((await list('?status=pending', fresh.key)).total).toBe(0);
+    await releaseClaims(t.ctx.pool, claimed);
+    expect((await list('?status=pending', fresh.key)).total).toBe(3);
   });
 
   it('pages of 25 or 100 with page numbers', async () => {
