@@ -41,6 +41,20 @@ const stats = async () => {
   const { rows } = await db.ctx.pool.query(`SELECT relname, n_tup_ins, n_tup_upd, n_tup_hot_upd, n_tup_del FROM pg_stat_user_tables WHERE relname LIKE 'webhook_deliver%' ORDER BY relname`);
   return rows;
 };
+// PROFILE_AB='[{…},{…}]' compares worker options in one process: rounds alternate between them, medians printed.
+const variants: object[] = process.env.PROFILE_AB ? JSON.parse(process.env.PROFILE_AB) : [JSON.parse(process.env.PROFILE_WORKER ?? '{}')];
+const rounds = Number(process.env.PROFILE_ROUNDS ?? 1);
+const rates: number[][] = variants.map(() => []);
+for (let round = 0; round < rounds; round++) {
+  for (const [v, options] of variants.entries()) rates[v]!.push(await drainOnce(options, rounds === 1 && variants.length === 1));
+}
+if (rounds > 1 || variants.length > 1) {
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  for (const [v, options] of variants.entries()) console.log(`${JSON.stringify(options)}: median ${median(rates[v]!).toFixed(0)}/s of ${rates[v]!.map((r) => r.toFixed(0)).join(', ')}`);
+}
+
+async function drainOnce(options: object, verbose: boolean): Promise<number> {
+received = 0;
 let t0 = now();
 for (let w = 0; w < EVENTS; w += 20) {
   await createRecords(db.ctx.db, principal, 'contact', Array.from({ length: 20 }, (_, i) => ({ firstName: `B${w}-${i}`, lastName: 'D', emails: [] })));
@@ -77,12 +91,13 @@ const original = db.ctx.pool.query.bind(db.ctx.pool);
 const pgs = pgPids();
 const cpu0 = { node: cpuTicks(process.pid), recv: cpuTicks(child.pid!), pg: pgs.reduce((a, p) => a + cpuTicks(p), 0) };
 t0 = now();
-const worker = startWorker(db.ctx, { sender: { ca }, ...JSON.parse(process.env.PROFILE_WORKER ?? '{}') });
+const worker = startWorker(db.ctx, { sender: { ca }, ...options });
 while (received < EVENTS * 3 && now() - t0 < 60_000) await new Promise((r) => setTimeout(r, 5));
 const elapsed = now() - t0;
 const cpu1 = { node: cpuTicks(process.pid), recv: cpuTicks(child.pid!), pg: pgPids().reduce((a, p) => a + cpuTicks(p), 0) };
 await worker.stop();
 (db.ctx.pool as any).query = original;
+if (!verbose) return (received * 1000) / elapsed;
 console.log(`drained ${received} in ${elapsed.toFixed(0)} ms: ${((received * 1000) / elapsed).toFixed(0)}/s`);
 const sec = elapsed / 1000;
 const per = (t: number) => ((t * 10) / received).toFixed(3);
@@ -94,6 +109,8 @@ const after = await stats();
 for (const a of after) {
   const b = before.find((x: any) => x.relname === a.relname) ?? { n_tup_ins: 0, n_tup_upd: 0, n_tup_hot_upd: 0, n_tup_del: 0 };
   console.log(`  ${a.relname}: during drain upd=${a.n_tup_upd - b.n_tup_upd} hot=${a.n_tup_hot_upd - b.n_tup_hot_upd} del=${a.n_tup_del - b.n_tup_del}; produce ins=${b.n_tup_ins}`);
+}
+return (received * 1000) / elapsed;
 }
 const { rows: idx } = await db.ctx.pool.query(`SELECT relname, indexrelname, pg_relation_size(indexrelid) AS bytes FROM pg_stat_user_indexes WHERE relname LIKE 'webhook_deliver%' ORDER BY 1, 2`);
 for (const r of idx) console.log(`  idx ${r.indexrelname} ${(r.bytes / 1024).toFixed(0)} KiB`);
