@@ -169,13 +169,22 @@ export async function releaseClaims(pool: pg.Pool, claims: ReadonlyArray<{ id: s
   return result.rowCount ?? 0;
 }
 
-/** Returns rows whose lease expired (their worker died or stalled) to pending, so any worker claims them again. */
+/**
+ * Returns rows whose lease expired (their worker died or stalled) to pending, so any worker claims them again,
+ * and drops expired queue rows whose delivery no longer exists (deleted with its company).
+ */
 export async function releaseExpiredLeases(pool: pg.Pool): Promise<number> {
   const result = await pool.query(
     `WITH expired AS (
-       UPDATE webhook_delivery_queue SET claim_token = NULL, lease_expires_at = NULL
-       WHERE claim_token IS NOT NULL AND lease_expires_at < now()
-       RETURNING delivery_id
+       UPDATE webhook_delivery_queue q SET claim_token = NULL, lease_expires_at = NULL
+       WHERE q.claim_token IS NOT NULL AND q.lease_expires_at < now()
+         AND EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.id = q.delivery_id)
+       RETURNING q.delivery_id
+     ),
+     orphaned AS (
+       DELETE FROM webhook_delivery_queue q
+       WHERE q.claim_token IS NOT NULL AND q.lease_expires_at < now()
+         AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.id = q.delivery_id)
      )
      UPDATE webhook_deliveries d SET status = 'pending', claim_token = NULL, lease_expires_at = NULL
      FROM expired e WHERE d.id = e.delivery_id`,

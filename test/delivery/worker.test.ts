@@ -212,6 +212,21 @@ describe('isolation, claims and shutdown', () => {
     expect(rows.map((r) => r.status)).toEqual(['pending', 'pending', 'pending']);
   });
 
+  it('a company deleted with deliveries queued leaves no queue rows behind once their lease expires', async () => {
+    const tenant = await t.signup();
+    await createWebhook(t, tenant, { url: `${receiver.url}/gone`, events: ['contact.created'] });
+    await publishContacts(t, tenant, 2);
+    const queued = async () => (await t.ctx.pool.query('SELECT count(*)::int AS n FROM webhook_delivery_queue WHERE company_id = $1', [tenant.companyId])).rows[0].n;
+    expect(await queued()).toBe(2);
+    await t.ctx.pool.query('DELETE FROM companies WHERE id = $1', [tenant.companyId]);
+    const claimed = await claimDeliveries(t.ctx.pool, { token: crypto.randomUUID(), limit: 1000, leaseMs: 1, perWebhookCap: 1000, perCompanyCap: 1000, inFlightByWebhook: new Map(), inFlightByCompany: new Map() });
+    expect(claimed.filter((c) => c.companyId === tenant.companyId)).toEqual([]);
+    expect(await queued()).toBe(2);
+    await new Promise((r) => setTimeout(r, 20)); // let the 1 ms lease lapse
+    await releaseExpiredLeases(t.ctx.pool);
+    expect(await queued()).toBe(0);
+  });
+
   it('a stale claim cannot overwrite the result of the worker that took the row over', async () => {
     const tenant = await t.signup();
     await createWebhook(t, tenant, { url: `${receiver.url}/stale`, events: ['contact.created'] });
