@@ -55,11 +55,14 @@ if (rounds > 1 || variants.length > 1) {
 
 async function drainOnce(options: object, verbose: boolean): Promise<number> {
 received = 0;
+const produceCpu0 = { node: cpuTicks(process.pid), pg: pgPids().reduce((a, p) => a + cpuTicks(p), 0) };
 let t0 = now();
 for (let w = 0; w < EVENTS; w += 20) {
   await createRecords(db.ctx.db, principal, 'contact', Array.from({ length: 20 }, (_, i) => ({ firstName: `B${w}-${i}`, lastName: 'D', emails: [] })));
 }
-console.log(`produce ${EVENTS} events: ${(now() - t0).toFixed(0)} ms`);
+const producedMs = now() - t0;
+const producedCpu = { node: cpuTicks(process.pid) - produceCpu0.node, pg: pgPids().reduce((a, p) => a + cpuTicks(p), 0) - produceCpu0.pg };
+console.log(`produce ${EVENTS} events (${EVENTS * 3} deliveries): ${producedMs.toFixed(0)} ms; CPU ms per delivery: node ${((producedCpu.node * 10) / (EVENTS * 3)).toFixed(3)}, postgres ${((producedCpu.pg * 10) / (EVENTS * 3)).toFixed(3)}`);
 await new Promise((r) => setTimeout(r, 600));
 const before = await stats();
 
