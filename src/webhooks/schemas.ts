@@ -72,6 +72,15 @@ export const WebhookSchema = z.object({
   description: z.string().nullable(),
   enabled: z.boolean(),
   hasSecret: z.boolean().describe('true when deliveries are signed; the secret itself only comes from the reveal route'),
+  lastDelivery: z
+    .object({
+      id: z.uuid(),
+      status: z.enum(['pending', 'processing', 'success', 'failed']),
+      statusCode: z.number().int().nullable(),
+      createdAt: z.string(),
+    })
+    .nullable()
+    .describe('the newest delivery to this webhook (null before the first); details via the delivery log'),
   createdAt: z.string(),
   updatedAt: z.string(),
 });

@@ -3,6 +3,7 @@
 // Secrets are encrypted at rest and leave only through getWebhookOrThrow(…, {includeSecret: true}) (admins).
 import { randomUUID } from 'node:crypto';
 import { and, asc, eq, sql } from 'drizzle-orm';
+import type { DbOrTx } from '../db/pool.js';
 import type { Principal } from '../auth/principal.js';
 import { requireAdmin } from '../auth/principal.js';
 import type { AppContext } from '../context.js';
@@ -30,7 +31,9 @@ export interface WebhookCommandOptions {
 
 type WebhookRow = typeof webhooks.$inferSelect;
 
-function toWebhookDto(row: WebhookRow): WebhookDto {
+type LastDelivery = WebhookDto['lastDelivery'];
+
+function toWebhookDto(row: WebhookRow, lastDelivery: LastDelivery = null): WebhookDto {
   return {
     id: row.id,
     url: row.url,
@@ -38,9 +41,36 @@ function toWebhookDto(row: WebhookRow): WebhookDto {
     description: row.description,
     enabled: row.enabled,
     hasSecret: row.secretCiphertext !== null,
+    lastDelivery,
     createdAt: new Date(row.createdAt).toISOString(),
     updatedAt: new Date(row.updatedAt).toISOString(),
   };
+}
+
+/**
+ * The newest delivery of each webhook: one index probe per webhook (webhook_id, created_at DESC), never a
+ * scan of its history, so a list stays fast for webhooks with millions of deliveries.
+ */
+async function loadLastDeliveries(db: DbOrTx, webhookIds: string[]): Promise<Map<string, NonNullable<LastDelivery>>> {
+  if (webhookIds.length === 0) return new Map();
+  const result = await db.execute<{ webhook_id: string; id: string; status: string; status_code: number | null; created_at: string }>(sql`
+    SELECT w.id AS webhook_id, d.id, d.status, d.status_code, d.created_at
+    FROM unnest(${`{${webhookIds.join(',')}}`}::uuid[]) AS w(id)
+    CROSS JOIN LATERAL (
+      SELECT id, status, status_code, created_at FROM webhook_deliveries
+      WHERE webhook_id = w.id ORDER BY created_at DESC, id DESC LIMIT 1
+    ) d`);
+  return new Map(
+    result.rows.map((r) => [
+      r.webhook_id,
+      { id: r.id, status: r.status as NonNullable<LastDelivery>['status'], statusCode: r.status_code, createdAt: new Date(r.created_at).toISOString() },
+    ]),
+  );
+}
+
+async function toWebhookDtos(db: DbOrTx, rows: WebhookRow[]): Promise<WebhookDto[]> {
+  const last = await loadLastDeliveries(db, rows.map((row) => row.id));
+  return rows.map((row) => toWebhookDto(row, last.get(row.id) ?? null));
 }
 
 async function findRow(ctx: WebhookContext, principal: Principal, id: string): Promise<WebhookRow> {
@@ -98,7 +128,7 @@ export async function updateWebhook(
     .where(and(eq(webhooks.id, id), eq(webhooks.companyId, principal.companyId)))
     .returning();
   if (!row) throw notFound('webhook', id);
-  return toWebhookDto(row);
+  return (await toWebhookDtos(ctx.db, [row]))[0]!;
 }
 
 export function getWebhookOrThrow(ctx: WebhookContext, principal: Principal, id: string): Promise<WebhookDto>;
@@ -112,9 +142,9 @@ export async function getWebhookOrThrow(
 ): Promise<WebhookDto | WebhookWithSecretDto> {
   if (options.includeSecret) requireAdmin(principal, 'reveal webhook secrets');
   const row = await findRow(ctx, principal, id);
-  const dto = toWebhookDto(row);
-  if (!options.includeSecret) return dto;
-  return { ...dto, secret: row.secretCiphertext ? decryptSecret(ctx.secretKey, row.id, row.secretCiphertext) : null };
+  const [dto] = await toWebhookDtos(ctx.db, [row]);
+  if (!options.includeSecret) return dto!;
+  return { ...dto!, secret: row.secretCiphertext ? decryptSecret(ctx.secretKey, row.id, row.secretCiphertext) : null };
 }
 
 /** The admin-only reveal (POST /webhooks/{id}/secret/reveal). */
@@ -130,7 +160,7 @@ export async function listWebhooks(ctx: WebhookContext, principal: Principal, in
     conditions.push(sql`(${webhooks.url} ILIKE ${pattern} OR coalesce(${webhooks.description}, '') ILIKE ${pattern})`);
   }
   const rows = await ctx.db.select().from(webhooks).where(and(...conditions)).orderBy(asc(webhooks.createdAt), asc(webhooks.id));
-  return rows.map(toWebhookDto);
+  return toWebhookDtos(ctx.db, rows);
 }
 
 /**

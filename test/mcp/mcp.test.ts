@@ -275,6 +275,9 @@ describe('the full loop', () => {
       const page = await mcp.call('list_webhook_deliveries', { searchTerm: 'contact.created', webhookId: hook.structuredContent.id });
       return page.structuredContent.items.find((d: any) => d.entityId === contact.id && d.status === 'success');
     });
+    expect(hook.structuredContent.lastDelivery).toBeNull();
+    const listed = (await mcp.call('list_webhooks', { searchTerm: 'crm-hook' })).structuredContent.items[0];
+    expect(listed.lastDelivery).toEqual({ id: byEvent.id, status: 'success', statusCode: 200, createdAt: byEvent.createdAt });
     const byUrl = await mcp.call('list_webhook_deliveries', { searchTerm: 'crm-HOOK' });
     expect(byUrl.structuredContent.items.map((d: any) => d.id)).toContain(byEvent.id);
     expect(EVENT_NAMES).toContain(byEvent.event);
@@ -286,6 +289,8 @@ describe('the full loop', () => {
       return page.structuredContent.items.find((d: any) => d.entityId === contact.id);
     });
     expect(failed).toMatchObject({ statusCode: 503, error: { kind: 'http_status' } });
+    const afterFailure = await mcp.call('get_webhook', { id: hook.structuredContent.id });
+    expect(afterFailure.structuredContent.lastDelivery).toMatchObject({ id: failed.id, status: 'failed', statusCode: 503 });
     const detail = await mcp.call('get_webhook_delivery', { id: failed.id });
     expect(detail.structuredContent.responseBody).toBe('receiver is down for maintenance');
     expect(detail.structuredContent.requestHeaders['x-webhook-signature'] ?? detail.structuredContent.requestHeaders['X-Webhook-Signature']).toBeDefined();

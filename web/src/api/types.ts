@@ -109,6 +109,8 @@ export interface Webhook {
   events: EventName[];
   enabled: boolean;
   hasSecret: boolean;
+  /** The newest delivery to this webhook; null before the first. */
+  lastDelivery: { id: string; status: DeliveryStatus; statusCode: number | null; createdAt: string } | null;
   createdAt: string;
   updatedAt: string;
 }

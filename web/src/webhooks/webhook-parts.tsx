@@ -1,12 +1,10 @@
 // Pieces of a webhook row shared by the table (wide screens) and the cards (phones).
 import { Anchor, Badge, Button, Group, Switch, Text, Tooltip } from '@mantine/core';
-import { deliveries } from '../api/endpoints.js';
 import type { Webhook } from '../api/types.js';
 import { ConfirmButton } from '../components/confirm-button.js';
 import { EventChip, StatusChip } from '../deliveries/status-chip.js';
 import { formatDateTime } from '../lib/format.js';
 import { Link } from '../lib/router.js';
-import { useAsync } from '../lib/use-async.js';
 
 const CHIPS_SHOWN = 3;
 
@@ -62,11 +60,10 @@ export function WebhookButtons({ webhook, isAdmin, onEdit, onDelete }: { webhook
   );
 }
 
-/** The webhook's newest delivery, from the delivery log (newest first). */
+/** The webhook's newest delivery (the server includes it in every webhook). */
 export function LastDelivery({ webhook }: { webhook: Webhook }) {
-  const fromLog = useAsync(() => deliveries.list({ webhookId: webhook.id, page: 1, pageSize: 25 }).then((p) => p.items[0] ?? null), [webhook.id, webhook.updatedAt]);
-  const last = fromLog.data;
-  if (!last) return <Text size="xs" c="dimmed">{fromLog.loading ? '…' : 'None yet'}</Text>;
+  const last = webhook.lastDelivery;
+  if (!last) return <Text size="xs" c="dimmed">None yet</Text>;
   return (
     <Anchor component={Link} to={`/company/deliveries?webhookId=${webhook.id}`} underline="never">
       <Group gap={4} wrap="nowrap">
