@@ -9,8 +9,10 @@ let e2e: E2e;
 let admin: Page;
 const account = newAccount('company');
 
+// Started at module level: hooks registered inside beforeAll are never run, and the harness's
+// afterAll (browser, server process, receiver) must run.
+e2e = await startE2e();
 beforeAll(async () => {
-  e2e = await startE2e();
   admin = (await e2e.newPage(DESKTOP)).page;
   await signUpInUi(admin, account);
 });

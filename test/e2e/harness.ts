@@ -32,7 +32,7 @@ function ensureWebBuilt() {
   execFileSync(process.execPath, [path.join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', 'web/vite.config.ts', '--logLevel', 'warn'], { cwd: ROOT, stdio: 'inherit' });
 }
 
-/** Starts everything for one test file and stops it after the file's tests. Call in beforeAll. */
+/** Starts everything for one test file and stops it after the file's tests. Call at module level (top-level await): an afterAll registered inside beforeAll never runs. */
 export async function startE2e(): Promise<E2e> {
   ensureWebBuilt();
   fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });

@@ -12,8 +12,10 @@ let page: Page;
 let secret = '';
 const account = newAccount('flow');
 
+// Started at module level: hooks registered inside beforeAll are never run, and the harness's
+// afterAll (browser, server process, receiver) must run.
+e2e = await startE2e();
 beforeAll(async () => {
-  e2e = await startE2e();
   page = (await e2e.newPage(DESKTOP)).page;
   await signUpInUi(page, account);
 });

@@ -1,6 +1,6 @@
 // Every MCP tool driven by the SDK's own Client over Streamable HTTP against a real listening server.
 import crypto from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { EVENT_NAMES } from '../../src/events/catalog.js';
 import { createTestApp, type Tenant } from '../helpers/app.js';
 import { listen } from '../helpers/http-server.js';
@@ -35,20 +35,19 @@ async function waitUntil<T>(fn: () => Promise<T | undefined | false>, timeoutMs 
   }
 }
 
-beforeAll(async () => {
-  admin = await t.signup({ companyName: 'MCP Co' });
-  other = await t.signup({ companyName: 'Other Co' });
-  mcp = await connectMcp(baseUrl, admin.key);
-  otherMcp = await connectMcp(baseUrl, other.key, 'bearer');
-  const email = `member-${crypto.randomUUID()}@example.com`;
-  await t.call('POST', '/users', { key: admin.key, body: { email, firstName: 'Mo', lastName: 'Member', role: 'member', password: 'member-password' } });
-  const login = await t.call('POST', '/auth/login', { body: { email, password: 'member-password' } });
-  const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
-  const memberKey = (await (await t.call('POST', '/api-keys', { cookie, body: { name: 'member' } })).json()) as { key: string };
-  memberMcp = await connectMcp(baseUrl, memberKey.key);
-  receiver = await startHttpsReceiver();
-  worker = startTestWorker(t);
-});
+// Set up at module level so the hooks these helpers register (client close, …) are collected.
+admin = await t.signup({ companyName: 'MCP Co' });
+other = await t.signup({ companyName: 'Other Co' });
+mcp = await connectMcp(baseUrl, admin.key);
+otherMcp = await connectMcp(baseUrl, other.key, 'bearer');
+const email = `member-${crypto.randomUUID()}@example.com`;
+await t.call('POST', '/users', { key: admin.key, body: { email, firstName: 'Mo', lastName: 'Member', role: 'member', password: 'member-password' } });
+const login = await t.call('POST', '/auth/login', { body: { email, password: 'member-password' } });
+const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+const memberKey = (await (await t.call('POST', '/api-keys', { cookie, body: { name: 'member' } })).json()) as { key: string };
+memberMcp = await connectMcp(baseUrl, memberKey.key);
+receiver = await startHttpsReceiver();
+worker = startTestWorker(t);
 
 afterAll(async () => {
   await worker?.stop();
