@@ -4,6 +4,7 @@ import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { ZodError } from 'zod';
 import { AppError, fromDatabaseError } from '../errors.js';
+import { describeZodError } from '../validation.js';
 import type { HttpEnv } from './env.js';
 
 export interface ErrorBody {
@@ -13,19 +14,6 @@ export interface ErrorBody {
 export function errorResponse(c: Context, status: number, code: string, message: string, field?: string): Response {
   const body: ErrorBody = { error: { code, message, ...(field ? { field } : {}) } };
   return c.json(body, status as 400);
-}
-
-/** "events.2: Invalid option: expected one of …" — the path first, so the field is named. */
-export function describeZodError(error: ZodError): { message: string; field?: string } {
-  const issue = error.issues[0];
-  if (!issue) return { message: 'invalid input' };
-  const field = issue.path.map(String).join('.');
-  let message = issue.message;
-  if (issue.code === 'unrecognized_keys') {
-    message = `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
-  }
-  const more = error.issues.length > 1 ? ` (and ${error.issues.length - 1} more problem${error.issues.length > 2 ? 's' : ''})` : '';
-  return field ? { message: `${field}: ${message}${more}`, field } : { message: `${message}${more}` };
 }
 
 export function handleError(error: unknown, c: Context<HttpEnv>): Response {

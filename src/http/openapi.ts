@@ -6,7 +6,8 @@ import type { ZodType } from 'zod';
 import { AppError } from '../errors.js';
 import type { Principal } from '../auth/principal.js';
 import type { HttpEnv } from './env.js';
-import { describeZodError, errorResponse } from './errors.js';
+import { errorResponse } from './errors.js';
+import { describeZodError } from '../validation.js';
 
 export const ErrorSchema = z
   .object({

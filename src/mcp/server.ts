@@ -7,7 +7,7 @@ import packageJson from '../../package.json' with { type: 'json' };
 import type { Principal } from '../auth/principal.js';
 import type { AppContext } from '../context.js';
 import { AppError, fromDatabaseError } from '../errors.js';
-import { describeZodError } from '../http/errors.js';
+import { describeZodError } from '../validation.js';
 import { jsonSchemaOf, type ToolDefinition } from './tool.js';
 import { TOOLS } from './tools/index.js';
 
