@@ -48,9 +48,21 @@ export const forbidden = (message: string) => new AppError('forbidden', message)
  * opposite order can deadlock (40P01), and one of them is rolled back whole. Nothing was half-written.
  */
 export function fromDatabaseError(error: unknown): AppError | null {
-  const code = (error as { code?: string; cause?: { code?: string } })?.code ?? (error as { cause?: { code?: string } })?.cause?.code;
+  const code = databaseErrorCode(error);
   if (code === '40P01' || code === '40001') {
     return new AppError('conflict', 'the write collided with a concurrent write to the same records and was rolled back; retry it');
   }
   return null;
+}
+
+/** The SQLSTATE of a PostgreSQL error, whether pg threw it directly or Drizzle wrapped it as `cause`. */
+export function databaseErrorCode(error: unknown): string | undefined {
+  const e = error as { code?: unknown; cause?: { code?: unknown } } | null | undefined;
+  const code = typeof e?.code === 'string' ? e.code : e?.cause?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/** A unique constraint refused the write (SQLSTATE 23505): a duplicate name or email. */
+export function isUniqueViolation(error: unknown): boolean {
+  return databaseErrorCode(error) === '23505';
 }

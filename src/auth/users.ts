@@ -2,7 +2,7 @@
 import { and, asc, eq, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../db/pool.js';
 import { companies, users } from '../db/schema/index.js';
-import { AppError, notFound } from '../errors.js';
+import { AppError, isUniqueViolation, notFound } from '../errors.js';
 import { DUMMY_PASSWORD_HASH, hashPassword, verifyPassword } from './passwords.js';
 import { requireAdmin, type Principal, type UserRole } from './principal.js';
 
@@ -37,11 +37,6 @@ async function assertEmailFree(db: DbOrTx, email: string, exceptUserId?: string)
   if (existing && existing.id !== exceptUserId) {
     throw new AppError('conflict', `email: "${email}" is already registered`, 'email');
   }
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  const e = error as { code?: string; cause?: { code?: string } };
-  return e?.code === '23505' || e?.cause?.code === '23505';
 }
 
 export interface SignupInput {

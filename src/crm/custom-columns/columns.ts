@@ -6,7 +6,7 @@ import { z } from 'zod';
 import type { Principal } from '../../auth/principal.js';
 import type { DbOrTx, Tx } from '../../db/pool.js';
 import { customColumns, customFieldValues } from '../../db/schema/index.js';
-import { AppError, notFound } from '../../errors.js';
+import { AppError, isUniqueViolation, notFound } from '../../errors.js';
 import { RECORD_TYPES, type RecordType } from '../types.js';
 import { parseInput } from '../validate.js';
 import { openWrite } from '../write.js';
@@ -64,11 +64,6 @@ function normalizeOptions(type: string, options: Array<{ value?: string; label: 
     seen.add(o.value);
   });
   return normalized;
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  const e = error as { code?: string; cause?: { code?: string } };
-  return e?.code === '23505' || e?.cause?.code === '23505';
 }
 
 async function withNameCheck<T>(name: string | undefined, work: () => Promise<T>): Promise<T> {
