@@ -10,7 +10,7 @@ import { loadConfig } from '../src/config.js';
 import type { AppContext } from '../src/context.js';
 import { startEmbeddedDatabase } from '../src/db/embedded.js';
 import { migrate } from '../src/db/migrate.js';
-import { createDb, createPool } from '../src/db/pool.js';
+import { createDb, createPool, databaseUrlFor } from '../src/db/pool.js';
 import { createLogger } from '../src/log.js';
 
 export interface BenchDatabase {
@@ -35,15 +35,14 @@ export async function openBenchDatabase(env: Record<string, string> = {}): Promi
   await admin.connect();
   await admin.query(`CREATE DATABASE ${name}`);
   await admin.end();
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  const pool = createPool(url.toString(), 30);
+  const url = databaseUrlFor(adminUrl, name);
+  const pool = createPool(url, 30);
   await migrate(pool);
-  const config = loadConfig({ DATABASE_URL: url.toString(), SECRET_KEY: randomBytes(32).toString('base64'), LOG_LEVEL: 'warn', ...env }, []);
+  const config = loadConfig({ DATABASE_URL: url, SECRET_KEY: randomBytes(32).toString('base64'), LOG_LEVEL: 'warn', ...env }, []);
   const ctx: AppContext = Object.freeze({ config, secretKey: config.secretKey!, pool, db: createDb(pool), log: createLogger('warn') });
   return {
     ctx,
-    url: url.toString(),
+    url,
     kind: process.env.DATABASE_URL ? 'server' : 'embedded',
     async close() {
       await pool.end();

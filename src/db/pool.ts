@@ -24,3 +24,10 @@ export function createPool(url: string, max = 20): pg.Pool {
 export function createDb(pool: pg.Pool): Db {
   return drizzle(pool, { schema });
 }
+
+/** The same server and credentials as `url`, another database (tests and benchmarks make one per run). */
+export function databaseUrlFor(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+}

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { expect, inject, it } from 'vitest';
 import { listMigrations, migrate } from '../../src/db/migrate.js';
-import { createPool } from '../../src/db/pool.js';
+import { createPool, databaseUrlFor } from '../../src/db/pool.js';
 
 it('several processes migrating one empty database at once apply each migration exactly once', async () => {
   const adminUrl = inject('adminUrl');
@@ -10,9 +10,8 @@ it('several processes migrating one empty database at once apply each migration 
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
   await admin.query(`CREATE DATABASE ${name}`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  const pools = [1, 2, 3].map(() => createPool(url.toString(), 2));
+  const url = databaseUrlFor(adminUrl, name);
+  const pools = [1, 2, 3].map(() => createPool(url, 2));
   try {
     const results = await Promise.all(pools.map((pool) => migrate(pool)));
     const all = listMigrations().map((m) => m.name);

@@ -3,19 +3,13 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, inject } from 'vitest';
-import { createDb, createPool, type Db } from '../../src/db/pool.js';
+import { createDb, createPool, databaseUrlFor, type Db } from '../../src/db/pool.js';
 
 export interface TestDatabase {
   url: string;
   name: string;
   pool: pg.Pool;
   db: Db;
-}
-
-function urlFor(base: string, database: string): string {
-  const url = new URL(base);
-  url.pathname = `/${database}`;
-  return url.toString();
 }
 
 /** Creates the file's database and drops it after the file's tests. Call at module level or in beforeAll. */
@@ -30,7 +24,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   } finally {
     await admin.end();
   }
-  const url = urlFor(adminUrl, name);
+  const url = databaseUrlFor(adminUrl, name);
   const pool = createPool(url, 10);
   const database = { url, name, pool, db: createDb(pool) };
   afterAll(async () => {

@@ -8,7 +8,7 @@ import pino from 'pino';
 import type { TestProject } from 'vitest/node';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from '../../src/db/embedded.js';
 import { migrate } from '../../src/db/migrate.js';
-import { createPool } from '../../src/db/pool.js';
+import { createPool, databaseUrlFor } from '../../src/db/pool.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -19,12 +19,6 @@ declare module 'vitest' {
 
 let embedded: EmbeddedDatabase | null = null;
 let tempDir: string | null = null;
-
-export function databaseUrl(base: string, database: string): string {
-  const url = new URL(base);
-  url.pathname = `/${database}`;
-  return url.toString();
-}
 
 export async function setup(project: TestProject) {
   let adminUrl = process.env.DATABASE_URL;
@@ -38,7 +32,7 @@ export async function setup(project: TestProject) {
   await admin.connect();
   await admin.query(`DROP DATABASE IF EXISTS ${templateDatabase}`);
   await admin.query(`CREATE DATABASE ${templateDatabase}`);
-  const pool = createPool(databaseUrl(adminUrl, templateDatabase), 2);
+  const pool = createPool(databaseUrlFor(adminUrl, templateDatabase), 2);
   await migrate(pool);
   await pool.end();
   await admin.end();
