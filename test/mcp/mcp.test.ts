@@ -72,6 +72,7 @@ describe('the endpoint', () => {
         'create_contacts', 'update_contacts', 'create_organizations', 'update_organizations', 'create_deals', 'update_deals',
         'create_services', 'update_services', 'create_tasks', 'update_tasks',
         'delete_entities', 'get_entities', 'filter_entity', 'link_entities', 'unlink_entities',
+        'list_custom_columns', 'list_users',
       ].sort(),
     );
     for (const tool of tools) {

@@ -1,6 +1,7 @@
 // Every MCP tool, in the order tools/list shows them.
 import type { ToolDefinition } from '../tool.js';
+import { companyTools } from './company.js';
 import { recordTools } from './records.js';
 import { webhookTools } from './webhooks.js';
 
-export const TOOLS: readonly ToolDefinition[] = [...webhookTools, ...recordTools];
+export const TOOLS: readonly ToolDefinition[] = [...webhookTools, ...recordTools, ...companyTools];
