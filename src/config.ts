@@ -18,7 +18,15 @@ export interface Config {
   /** CIDRs exempt from the private-address guard, parsed once. */
   readonly webhookAllowPrivate: ReadonlyArray<[ipaddr.IPv4 | ipaddr.IPv6, number]>;
   readonly webhookAllowPrivateText: string;
+  /** The waits between attempts of a webhook with retryPolicy "exponential" (WEBHOOK_RETRY_SCHEDULE). */
+  readonly webhookRetryScheduleMs: readonly number[];
+  /** A webhook whose deliveries have all failed for this long is disabled (WEBHOOK_DISABLE_AFTER). */
+  readonly webhookDisableAfterMs: number;
   readonly logLevel: string;
+  /** When set, GET /metrics requires `Authorization: Bearer <token>`. */
+  readonly metricsToken: string | null;
+  /** A separate listener serving only GET /metrics (worker-only processes have no other); null: none. */
+  readonly metricsPort: number | null;
 }
 
 export class ConfigError extends Error {
@@ -67,6 +75,28 @@ export function parseCidrList(raw: string, variable = 'WEBHOOK_ALLOW_PRIVATE'): 
     });
 }
 
+const DURATION_UNITS_MS: Record<string, number> = { ms: 1, s: 1e3, m: 60e3, h: 3600e3, d: 86400e3 };
+const DURATION_MAX_MS = 30 * 86400e3;
+
+/** A duration such as 500ms, 5s, 5m, 2h or 5d (a whole number and a unit), from 1 ms to 30 days. */
+export function parseDuration(raw: string, variable: string): number {
+  const match = /^(\d+)(ms|s|m|h|d)$/.exec(raw.trim());
+  const ms = match ? Number(match[1]) * DURATION_UNITS_MS[match[2]!]! : NaN;
+  if (!(ms >= 1 && ms <= DURATION_MAX_MS)) {
+    throw new ConfigError(variable, `"${raw.trim()}" is not a duration from 1ms to 30d; write a whole number and a unit (ms, s, m, h, d), e.g. 5s or 2h`);
+  }
+  return ms;
+}
+
+/** A comma-separated list of 1–20 durations, e.g. 5s,5m,30m,2h,5h,10h,10h. */
+export function parseRetrySchedule(raw: string, variable = 'WEBHOOK_RETRY_SCHEDULE'): number[] {
+  const steps = raw.split(',').map((part) => part.trim());
+  if (steps.length > 20 || steps.some((s) => s === '')) {
+    throw new ConfigError(variable, `must be a comma-separated list of 1 to 20 durations such as 5s,5m,30m,2h; got "${raw}"`);
+  }
+  return steps.map((step) => parseDuration(step, variable));
+}
+
 export function parseRole(argv: readonly string[]): Role {
   const index = argv.indexOf('--role');
   const inline = argv.find((arg) => arg.startsWith('--role='));
@@ -98,6 +128,10 @@ export function loadConfig(env: Env = process.env, argv: readonly string[] = pro
     webhookTimeoutMs: readInt(env, 'WEBHOOK_TIMEOUT_MS', 10_000, 100, 300_000),
     webhookAllowPrivate: Object.freeze(parseCidrList(allowText)),
     webhookAllowPrivateText: allowText,
+    webhookRetryScheduleMs: Object.freeze(parseRetrySchedule(env.WEBHOOK_RETRY_SCHEDULE?.trim() || '5s,5m,30m,2h,5h,10h,10h')),
+    webhookDisableAfterMs: parseDuration(env.WEBHOOK_DISABLE_AFTER?.trim() || '5d', 'WEBHOOK_DISABLE_AFTER'),
     logLevel: env.LOG_LEVEL?.trim() || 'info',
+    metricsToken: env.METRICS_TOKEN?.trim() || null,
+    metricsPort: env.METRICS_PORT?.trim() ? readInt(env, 'METRICS_PORT', 0, 0, 65535) : null,
   });
 }

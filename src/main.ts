@@ -1,5 +1,7 @@
 // Entry point: `npm start [-- --role api|worker|all]`. One process runs the API + UI + MCP, the delivery
 // worker, or both; any number of each may share one PostgreSQL server (DATABASE_URL).
+// First: stops an unsupported Node.js with a clear message before anything else loads.
+import './ops/node-version.js';
 import { serve } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
 import { ConfigError, loadConfig } from './config.js';
@@ -7,6 +9,7 @@ import { EmbeddedDatabaseError } from './db/embedded.js';
 import { startWorker, type Worker } from './delivery/worker.js';
 import { createApp } from './http/app.js';
 import { createLogger } from './log.js';
+import { startMetricsServer } from './ops/metrics-http.js';
 import { openRuntime } from './runtime.js';
 
 const SHUTDOWN_DEADLINE_MS = 15_000;
@@ -60,6 +63,11 @@ async function main() {
 
   let worker: Worker | null = null;
   if (config.role !== 'api') worker = startWorker(ctx);
+  // Worker-only processes have no other listener; any process may also serve /metrics on a port of its own.
+  if (config.metricsPort !== null) {
+    const metrics = await startMetricsServer(ctx, config.metricsPort, config.host);
+    log.info({ url: metrics.url }, 'metrics listener ready');
+  }
 
   let stopping = false;
   const shutdown = async (signal: string) => {

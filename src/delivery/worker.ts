@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import pg from 'pg';
 import type { AppContext } from '../context.js';
+import { envelopeTimestamp, observeDeliveryResult } from '../ops/metrics.js';
 import { decryptSecret } from '../webhooks/secret-box.js';
 import { DELIVERY_CHANNEL } from './enqueue.js';
 import { claimDeliveries, recordOutcomes, releaseClaims, releaseExpiredLeases, type ClaimedDelivery, type RecordedOutcome } from './queue.js';
@@ -155,6 +156,7 @@ export function startWorker(ctx: AppContext, options: WorkerOptions = {}): Worke
       }
     }
     results.push({ id: claim.id, claimToken: claim.claimToken, outcome });
+    observeDeliveryResult({ outcome: outcome.status, errorKind: outcome.error?.kind ?? null, durationMs: outcome.durationMs, createdAt: envelopeTimestamp(claim.body) });
     void flush();
   }
 

@@ -16,11 +16,13 @@ import { authRoutes } from './routes/auth.js';
 import { userRoutes } from './routes/users.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { deliveryRoutes } from './routes/deliveries.js';
+import { webhookRecoveryRoutes } from './routes/webhook-recovery.js';
 import { recordRoutes } from './routes/records.js';
 import { customColumnRoutes } from './routes/custom-columns.js';
 import { importRoutes } from './routes/import.js';
 import { addEventWebhooks } from './event-webhooks.js';
 import { mcpRoutes } from '../mcp/http.js';
+import { handleMetrics } from '../ops/metrics-http.js';
 
 export const API_BODY_LIMIT_BYTES = 1024 * 1024;
 export const IMPORT_BODY_LIMIT_BYTES = 10 * 1024 * 1024;
@@ -49,6 +51,7 @@ export function createApp(ctx: AppContext) {
   api.route('/', apiKeyRoutes());
   api.route('/', webhookRoutes());
   api.route('/', deliveryRoutes());
+  api.route('/', webhookRecoveryRoutes());
   api.route('/', recordRoutes());
   api.route('/', customColumnRoutes());
   api.route('/', importRoutes());
@@ -57,6 +60,8 @@ export function createApp(ctx: AppContext) {
   api.get('/openapi.json', (c) => c.json(buildOpenApiDocument(api)));
   api.notFound((c) => errorResponse(c, 404, 'not_found', `no route for ${c.req.method} ${c.req.path}`));
   app.route('/api/v1', api);
+  // Prometheus scrapes (spec §12): outside /api/v1 and its API keys; METRICS_TOKEN guards it when set.
+  app.get('/metrics', (c) => handleMetrics(ctx, c));
 
   mountWebUi(app);
   return app;
