@@ -141,9 +141,6 @@ function queueFigures(pool: pg.Pool): Promise<QueueFigures> {
 
 /** The Prometheus text of this process, with the gauges read now from `pool`. */
 export async function renderMetrics(pool: pg.Pool): Promise<string> {
-  poolConnections.set({ state: 'total' }, pool.totalCount);
-  poolConnections.set({ state: 'idle' }, pool.idleCount);
-  poolConnections.set({ state: 'waiting' }, pool.waitingCount);
   try {
     const queue = await queueFigures(pool);
     queueDepth.set({ state: 'pending' }, queue.pending);
@@ -156,5 +153,8 @@ export async function renderMetrics(pool: pg.Pool): Promise<string> {
     queueDepth.reset();
     oldestPendingAge.reset();
   }
+  poolConnections.set({ state: 'total' }, pool.totalCount);
+  poolConnections.set({ state: 'idle' }, pool.idleCount);
+  poolConnections.set({ state: 'waiting' }, pool.waitingCount);
   return registry.metrics();
 }
