@@ -18,6 +18,8 @@ export interface Config {
   /** CIDRs exempt from the private-address guard, parsed once. */
   readonly webhookAllowPrivate: ReadonlyArray<[ipaddr.IPv4 | ipaddr.IPv6, number]>;
   readonly webhookAllowPrivateText: string;
+  /** DNS servers deliveries ask (WEBHOOK_DNS_SERVERS); empty means the system's. */
+  readonly webhookDnsServers: readonly string[];
   /** The waits between attempts of a webhook with retryPolicy "exponential" (WEBHOOK_RETRY_SCHEDULE). */
   readonly webhookRetryScheduleMs: readonly number[];
   /** A webhook whose deliveries have all failed for this long is disabled (WEBHOOK_DISABLE_AFTER). */
@@ -97,6 +99,25 @@ export function parseRetrySchedule(raw: string, variable = 'WEBHOOK_RETRY_SCHEDU
   return steps.map((step) => parseDuration(step, variable));
 }
 
+/** "1.1.1.1, 10.0.0.2:5353, [2001:db8::1]:53" → the forms node's dns.Resolver#setServers takes. */
+export function parseDnsServers(raw: string, variable = 'WEBHOOK_DNS_SERVERS'): string[] {
+  return raw
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part !== '')
+    .map((part) => {
+      // [v6]:port, v4:port, or a bare address of either family.
+      const match = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(part) ?? /^([^:]+)(?::(\d{1,5}))?$/.exec(part) ?? /^([0-9A-Fa-f:]+)$/.exec(part);
+      const address = match?.[1] ?? '';
+      const port = Number(match?.[2] ?? 53);
+      const valid = address.includes(':') ? ipaddr.IPv6.isValid(address) : ipaddr.IPv4.isValidFourPartDecimal(address);
+      if (!valid || port < 1 || port > 65535) {
+        throw new ConfigError(variable, `"${part}" is not a DNS server address; use a comma-separated list of IP addresses with optional ports, such as 1.1.1.1,10.0.0.2:5353,[2001:db8::53]:53`);
+      }
+      return part;
+    });
+}
+
 export function parseRole(argv: readonly string[]): Role {
   const index = argv.indexOf('--role');
   const inline = argv.find((arg) => arg.startsWith('--role='));
@@ -128,6 +149,7 @@ export function loadConfig(env: Env = process.env, argv: readonly string[] = pro
     webhookTimeoutMs: readInt(env, 'WEBHOOK_TIMEOUT_MS', 10_000, 100, 300_000),
     webhookAllowPrivate: Object.freeze(parseCidrList(allowText)),
     webhookAllowPrivateText: allowText,
+    webhookDnsServers: Object.freeze(parseDnsServers(env.WEBHOOK_DNS_SERVERS ?? '')),
     webhookRetryScheduleMs: Object.freeze(parseRetrySchedule(env.WEBHOOK_RETRY_SCHEDULE?.trim() || '5s,5m,30m,2h,5h,10h,10h')),
     webhookDisableAfterMs: parseDuration(env.WEBHOOK_DISABLE_AFTER?.trim() || '5d', 'WEBHOOK_DISABLE_AFTER'),
     logLevel: env.LOG_LEVEL?.trim() || 'info',

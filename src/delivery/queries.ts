@@ -42,6 +42,9 @@ export function toDeliveryDto(row: DeliveryRow): DeliveryDto {
     completedAt: iso(row.completedAt),
     trigger: row.trigger,
     resendOf: row.resendOf,
+    attempt: row.attempt,
+    retryOf: row.retryOf,
+    nextAttemptAt: iso(row.nextAttemptAt),
   };
 }
 
@@ -57,6 +60,9 @@ const listColumns = {
   status: webhookDeliveries.status,
   trigger: webhookDeliveries.trigger,
   resendOf: webhookDeliveries.resendOf,
+  attempt: webhookDeliveries.attempt,
+  retryOf: webhookDeliveries.retryOf,
+  nextAttemptAt: webhookDeliveries.nextAttemptAt,
   statusCode: webhookDeliveries.statusCode,
   errorKind: webhookDeliveries.errorKind,
   errorMessage: webhookDeliveries.errorMessage,
@@ -140,13 +146,53 @@ export async function getDeliveryOrThrow(ctx: DeliveryContext, principal: Princi
     .where(and(eq(webhookDeliveries.id, id), eq(webhookDeliveries.companyId, principal.companyId)));
   if (!found) throw notFound('webhook delivery', id);
   const row = found.delivery;
-  return { ...toDeliveryDto(row), requestHeaders: row.requestHeaders ?? null, requestBody: found.body, responseBody: row.responseBody };
+  const retryChain = await loadRetryChain(ctx.db, principal.companyId, row.id);
+  return { ...toDeliveryDto(row), requestHeaders: row.requestHeaders ?? null, requestBody: found.body, responseBody: row.responseBody, retryChain };
+}
+
+/** Longest chain walked: far beyond any schedule (at most 20 steps), a guard against a cycle written by hand. */
+const RETRY_CHAIN_MAX = 50;
+
+/**
+ * Every attempt of a delivery's retry chain, attempt 1 first: up the retry_of links to the first attempt, then
+ * down through the retries (the retry_of index), both bounded.
+ */
+async function loadRetryChain(db: DbOrTx, companyId: string, id: string): Promise<DeliveryDetailDto['retryChain']> {
+  const result = await db.execute<{
+    id: string; attempt: number; status: DeliveryDto['status']; status_code: number | null; error_kind: string | null;
+    created_at: string; completed_at: string | null; next_attempt_at: string | null;
+  }>(sql`
+    WITH RECURSIVE up AS (
+      SELECT id, retry_of, 0 AS depth FROM webhook_deliveries WHERE id = ${id} AND company_id = ${companyId}
+      UNION ALL
+      SELECT d.id, d.retry_of, up.depth + 1 FROM webhook_deliveries d JOIN up ON d.id = up.retry_of
+      WHERE d.company_id = ${companyId} AND up.depth < ${RETRY_CHAIN_MAX}
+    ),
+    down AS (
+      (SELECT id, 0 AS depth FROM up ORDER BY depth DESC LIMIT 1)
+      UNION ALL
+      SELECT d.id, down.depth + 1 FROM webhook_deliveries d JOIN down ON d.retry_of = down.id
+      WHERE d.company_id = ${companyId} AND down.depth < ${RETRY_CHAIN_MAX}
+    )
+    SELECT d.id, d.attempt, d.status, d.status_code, d.error_kind, d.created_at, d.completed_at, d.next_attempt_at
+    FROM down JOIN webhook_deliveries d ON d.id = down.id
+    ORDER BY down.depth, d.created_at`);
+  return result.rows.map((r) => ({
+    id: r.id,
+    attempt: r.attempt,
+    status: r.status,
+    statusCode: r.status_code,
+    errorKind: r.error_kind as DeliveryErrorKind | null,
+    createdAt: iso(r.created_at)!,
+    completedAt: iso(r.completed_at),
+    nextAttemptAt: iso(r.next_attempt_at),
+  }));
 }
 
 /**
  * Resend (admins): a new pending delivery of the same event body to the webhook's current URL, signed with its
  * current secret when sent, `trigger: "resend"`, `resendOf` the original. The original row never changes.
- * Opt-in automatic retries would be the same insert with a different trigger, made by the worker.
+ * A resend starts a chain of its own (attempt 1); with retryPolicy "exponential" its failures are retried too.
  */
 export async function resendDelivery(ctx: DeliveryContext, principal: Principal, id: string): Promise<DeliveryDto> {
   requireAdmin(principal, 'resend webhook deliveries');
@@ -180,8 +226,8 @@ export async function resendDelivery(ctx: DeliveryContext, principal: Principal,
       })
       .returning();
     await tx.execute(sql`
-      INSERT INTO webhook_delivery_queue (delivery_id, webhook_id, company_id, created_at)
-      VALUES (${created!.id}, ${created!.webhookId}, ${created!.companyId}, ${created!.createdAt})`);
+      INSERT INTO webhook_delivery_queue (delivery_id, webhook_id, company_id, created_at, run_at)
+      VALUES (${created!.id}, ${created!.webhookId}, ${created!.companyId}, ${created!.createdAt}, ${created!.createdAt})`);
     await tx.execute(sql`SELECT pg_notify(${DELIVERY_CHANNEL}, '')`);
     return toDeliveryDto(created!);
   });

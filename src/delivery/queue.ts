@@ -5,6 +5,8 @@
 // Results are written only where the queue row still carries the worker's token, so a worker that stalled past
 // its lease cannot overwrite the result of the worker that took the row over. Every statement locks queue rows
 // before log rows.
+// Automatic retries are queue rows too: the statement that records a failure inserts the retry (log row and
+// queue row) with a not-before time (run_at), so a crash or restart loses none and no timer lives in memory.
 import type pg from 'pg';
 import type { DeliveryOutcome } from './sender.js';
 
@@ -18,6 +20,13 @@ export interface ClaimedDelivery {
   secretCiphertext: Buffer | null;
   /** The webhook was deleted after this delivery was queued: nothing is sent. */
   webhookMissing: boolean;
+  /** The webhook was disabled after this delivery was queued (a race with the disable): nothing is sent. */
+  disabledReason: 'manual' | 'gone' | 'failing' | null;
+  retryPolicy: 'none' | 'exponential';
+  /** 1 for the first delivery of an event; +1 per retry. */
+  attempt: number;
+  /** The event's record version (X-Webhook-Record-Version); null for events not about a record. */
+  recordVersion: number | null;
   claimToken: string;
 }
 
@@ -35,11 +44,14 @@ export interface ClaimRequest {
 const WEBHOOKS_PER_CLAIM = 64;
 
 /**
- * Claims up to `limit` pending deliveries without exceeding any webhook's or company's free slots, skipping rows
- * other workers hold (SKIP LOCKED). Rows are taken per webhook — the distinct webhooks with pending rows come
- * from a skip scan of the pending index, then each gives its oldest rows up to its free slots — so a tarpit
- * webhook's backlog, however old and large, never stands in front of other webhooks' rows. Returns the rows
- * with their body and the webhook's current URL and secret.
+ * Claims up to `limit` pending deliveries whose not-before time has come, without exceeding any webhook's or
+ * company's free slots, skipping rows other workers hold (SKIP LOCKED). Rows are taken per webhook — the
+ * distinct webhooks with pending rows come from a skip scan of the pending index (webhook_id, run_at), each
+ * kept only if its first row is due (one probe), then each gives its due rows in run_at order up to its free
+ * slots, stopping at the first row still waiting — so neither a tarpit's backlog nor thousands of waiting
+ * retries stand in front of other webhooks' rows or cost the claim more than a probe. Claiming a retry clears
+ * next_attempt_at on the attempt before it. Returns the rows with their body and the webhook's current URL,
+ * secret, state and retry policy.
  */
 export async function claimDeliveries(pool: pg.Pool, claim: ClaimRequest): Promise<ClaimedDelivery[]> {
   const saturatedCompanies = [...claim.inFlightByCompany].filter(([, n]) => n >= claim.perCompanyCap).map(([id]) => id);
@@ -55,6 +67,8 @@ export async function claimDeliveries(pool: pg.Pool, claim: ClaimRequest): Promi
        SELECT h.webhook_id, least($3::int - coalesce(busy.n, 0), $6::int) AS slots
        FROM pending_hooks h LEFT JOIN unnest($1::uuid[], $2::int[]) AS busy(id, n) ON busy.id = h.webhook_id
        WHERE h.webhook_id IS NOT NULL AND $3::int - coalesce(busy.n, 0) > 0
+         AND EXISTS (SELECT 1 FROM webhook_delivery_queue r
+                     WHERE r.claim_token IS NULL AND r.webhook_id = h.webhook_id AND r.run_at <= now())
        ORDER BY random()
        LIMIT ${WEBHOOKS_PER_CLAIM}
      ),
@@ -62,8 +76,9 @@ export async function claimDeliveries(pool: pg.Pool, claim: ClaimRequest): Promi
        SELECT c.* FROM open_hooks o CROSS JOIN LATERAL (
          SELECT q.delivery_id AS id, q.webhook_id, q.company_id, q.created_at
          FROM webhook_delivery_queue q
-         WHERE q.claim_token IS NULL AND q.webhook_id = o.webhook_id AND NOT (q.company_id = ANY ($4::uuid[]))
-         ORDER BY q.created_at
+         WHERE q.claim_token IS NULL AND q.webhook_id = o.webhook_id AND q.run_at <= now()
+           AND NOT (q.company_id = ANY ($4::uuid[]))
+         ORDER BY q.run_at
          LIMIT o.slots
          FOR UPDATE SKIP LOCKED
        ) c
@@ -76,14 +91,19 @@ export async function claimDeliveries(pool: pg.Pool, claim: ClaimRequest): Promi
      claimed AS (
        UPDATE webhook_delivery_queue q SET claim_token = $9, lease_expires_at = now() + $10 * interval '1 millisecond'
        FROM chosen c WHERE q.delivery_id = c.id
-       RETURNING q.delivery_id, q.webhook_id, q.lease_expires_at
+       RETURNING q.delivery_id, q.webhook_id, q.lease_expires_at, q.retry_of
+     ),
+     retry_started AS (
+       UPDATE webhook_deliveries p SET next_attempt_at = NULL
+       FROM claimed c WHERE p.id = c.retry_of AND p.next_attempt_at IS NOT NULL
      )
      UPDATE webhook_deliveries d
      SET status = 'processing', claim_token = $9, lease_expires_at = c.lease_expires_at,
          claim_count = d.claim_count + 1, url = coalesce(w.url, d.url)
      FROM claimed c LEFT JOIN webhooks w ON w.id = c.webhook_id, events e
      WHERE d.id = c.delivery_id AND e.id = d.event_id
-     RETURNING d.id, d.company_id, d.webhook_id, d.event, d.url, e.body, w.secret_ciphertext, (w.id IS NULL) AS webhook_missing`,
+     RETURNING d.id, d.company_id, d.webhook_id, d.event, d.url, d.attempt, e.body, e.record_version, w.secret_ciphertext,
+       (w.id IS NULL) AS webhook_missing, w.disabled_reason, coalesce(w.retry_policy, 'none') AS retry_policy`,
     [
       [...claim.inFlightByWebhook.keys()],
       [...claim.inFlightByWebhook.values()],
@@ -106,6 +126,10 @@ export async function claimDeliveries(pool: pg.Pool, claim: ClaimRequest): Promi
     body: row.body,
     secretCiphertext: row.secret_ciphertext,
     webhookMissing: row.webhook_missing,
+    disabledReason: row.disabled_reason,
+    retryPolicy: row.retry_policy,
+    attempt: row.attempt,
+    recordVersion: row.record_version,
     claimToken: claim.token,
   }));
 }
@@ -114,12 +138,37 @@ export interface RecordedOutcome {
   id: string;
   claimToken: string;
   outcome: DeliveryOutcome;
+  /** Set for a failure to retry (retry-rule.ts): the retry is queued to run this many ms from now. */
+  retryInMs?: number | null;
+  /** Counts towards auto-disable: a success clears the webhook's failing streak, a receiver failure starts it. */
+  health?: { webhookId: string; ok: boolean };
 }
 
-/** Writes many results in one statement; returns how many rows this worker still owned (the rest are ignored). */
+/**
+ * Per webhook of a batch, in the order results arrived: "ok" (the last result succeeded), "reset" (a failure
+ * after a success: failing from now) or "failing" (failures only: failing since the first, kept if already set).
+ */
+function webhookHealth(results: readonly RecordedOutcome[]): Map<string, 'ok' | 'reset' | 'failing'> {
+  const states = new Map<string, 'ok' | 'reset' | 'failing'>();
+  for (const { health } of results) {
+    if (!health) continue;
+    const before = states.get(health.webhookId);
+    states.set(health.webhookId, health.ok ? 'ok' : before === 'ok' || before === 'reset' ? 'reset' : 'failing');
+  }
+  return states;
+}
+
+/**
+ * Writes many results in one statement; returns how many rows this worker still owned (the rest are ignored).
+ * In the same statement: a failure with `retryInMs` gets its retry — a new log row (trigger "retry", attempt
+ * + 1, retry_of the failure) and its queue row with run_at = now + retryInMs, shown as next_attempt_at on the
+ * failure — unless the webhook was meanwhile disabled, deleted or set to retryPolicy "none"; and each
+ * webhook's failing_since is kept for auto-disable (written only when it changes).
+ */
 export async function recordOutcomes(pool: pg.Pool, results: readonly RecordedOutcome[]): Promise<number> {
   if (results.length === 0) return 0;
-  const payload = results.map(({ id, claimToken, outcome }) => ({
+  const health = webhookHealth(results);
+  const payload = results.map(({ id, claimToken, outcome, retryInMs }) => ({
     id,
     token: claimToken,
     status: outcome.status,
@@ -129,25 +178,48 @@ export async function recordOutcomes(pool: pg.Pool, results: readonly RecordedOu
     error_message: outcome.error?.message ?? null,
     duration_ms: outcome.durationMs,
     request_headers: outcome.requestHeaders,
+    retry_in_ms: outcome.status === 'failed' && retryInMs != null ? Math.round(retryInMs) : null,
   }));
   // The queue row goes first (claims, releases and webhook deletion all lock queue rows before log rows, so
   // they never deadlock); only the rows whose queue entry still carries this worker's token are recorded.
   const result = await pool.query(
     `WITH r AS (
        SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, token uuid, status text, status_code int,
-         response_body text, error_kind text, error_message text, duration_ms int, request_headers jsonb)
+         response_body text, error_kind text, error_message text, duration_ms int, request_headers jsonb, retry_in_ms int)
      ),
      owned AS (
        DELETE FROM webhook_delivery_queue q USING r WHERE q.delivery_id = r.id AND q.claim_token = r.token
        RETURNING q.delivery_id
+     ),
+     retry AS (
+       SELECT gen_random_uuid() AS id, d.id AS retry_of, d.company_id, d.webhook_id, d.event_id, d.event, d.entity_id,
+              w.url, d.attempt + 1 AS attempt, now() + r.retry_in_ms * interval '1 millisecond' AS run_at
+       FROM owned o JOIN r ON r.id = o.delivery_id JOIN webhook_deliveries d ON d.id = o.delivery_id
+       JOIN webhooks w ON w.id = d.webhook_id
+       WHERE r.retry_in_ms IS NOT NULL AND w.enabled AND w.retry_policy = 'exponential'
+     ),
+     retry_logged AS (
+       INSERT INTO webhook_deliveries (id, company_id, webhook_id, event_id, event, entity_id, url, trigger, attempt, retry_of)
+       SELECT id, company_id, webhook_id, event_id, event, entity_id, url, 'retry', attempt, retry_of FROM retry
+     ),
+     retry_queued AS (
+       INSERT INTO webhook_delivery_queue (delivery_id, webhook_id, company_id, created_at, run_at, retry_of)
+       SELECT id, webhook_id, company_id, now(), run_at, retry_of FROM retry
+     ),
+     health AS (
+       UPDATE webhooks w
+       SET failing_since = CASE h.state WHEN 'ok' THEN NULL WHEN 'reset' THEN now() ELSE coalesce(w.failing_since, now()) END
+       FROM unnest($2::uuid[], $3::text[]) AS h(id, state)
+       WHERE w.id = h.id
+         AND CASE h.state WHEN 'ok' THEN w.failing_since IS NOT NULL WHEN 'reset' THEN true ELSE w.failing_since IS NULL END
      )
      UPDATE webhook_deliveries d
      SET status = r.status, status_code = r.status_code, response_body = r.response_body, error_kind = r.error_kind,
          error_message = r.error_message, duration_ms = r.duration_ms, request_headers = r.request_headers,
-         completed_at = now(), claim_token = NULL, lease_expires_at = NULL
-     FROM owned o JOIN r ON r.id = o.delivery_id
+         completed_at = now(), claim_token = NULL, lease_expires_at = NULL, next_attempt_at = retry.run_at
+     FROM owned o JOIN r ON r.id = o.delivery_id LEFT JOIN retry ON retry.retry_of = o.delivery_id
      WHERE d.id = o.delivery_id`,
-    [JSON.stringify(payload)],
+    [JSON.stringify(payload), [...health.keys()], [...health.values()]],
   );
   return result.rowCount ?? 0;
 }

@@ -1,18 +1,31 @@
 // Shapes of the delivery log (spec §6): what REST, MCP and the UI return, and the listing filters they accept.
 import { z } from 'zod';
-import { EVENT_NAMES, type EventName } from '../events/catalog.js';
+import { storableDateTime } from '../validation.js';
+import { EVENT_NAMES, TEST_EVENT_NAME, type EventName, type TestEventName } from '../events/catalog.js';
 
 export const DELIVERY_STATUSES = ['pending', 'processing', 'success', 'failed'] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
 /**
- * Why a delivery failed. The seven kinds of spec §6, plus `webhook_deleted` for a delivery that was still
- * queued when its webhook was deleted (nothing was sent).
+ * Why a delivery failed. The seven kinds of spec §6, plus three where nothing was sent: `webhook_deleted` and
+ * `webhook_disabled` (the delivery was still queued when its webhook was deleted or disabled) and
+ * `secret_unavailable` (the webhook's secret cannot be decrypted with the server's SECRET_KEY).
  */
-export const DELIVERY_ERROR_KINDS = ['http_status', 'timeout', 'dns', 'connect', 'tls', 'blocked_address', 'redirect', 'webhook_deleted'] as const;
+export const DELIVERY_ERROR_KINDS = [
+  'http_status',
+  'timeout',
+  'dns',
+  'connect',
+  'tls',
+  'blocked_address',
+  'redirect',
+  'webhook_deleted',
+  'webhook_disabled',
+  'secret_unavailable',
+] as const;
 export type DeliveryErrorKind = (typeof DELIVERY_ERROR_KINDS)[number];
 
-export const DELIVERY_TRIGGERS = ['event', 'resend'] as const;
+export const DELIVERY_TRIGGERS = ['event', 'resend', 'retry', 'recover', 'test'] as const;
 export const DELIVERY_PAGE_SIZES = [25, 100] as const;
 
 export const DeliveryErrorSchema = z.object({ kind: z.enum(DELIVERY_ERROR_KINDS), message: z.string() });
@@ -21,7 +34,7 @@ export const DeliverySchema = z.object({
   id: z.uuid(),
   webhookId: z.uuid(),
   url: z.string().describe('the URL the request went (or goes) to: the webhook URL at send time'),
-  event: z.enum(EVENT_NAMES as [EventName, ...EventName[]]),
+  event: z.enum([...EVENT_NAMES, TEST_EVENT_NAME] as unknown as [EventName | TestEventName, ...(EventName | TestEventName)[]]).describe(`one of the event names, or ${TEST_EVENT_NAME} for a test delivery`),
   entityId: z.uuid(),
   status: z.enum(DELIVERY_STATUSES),
   statusCode: z.number().int().nullable(),
@@ -31,6 +44,12 @@ export const DeliverySchema = z.object({
   completedAt: z.string().nullable(),
   trigger: z.enum(DELIVERY_TRIGGERS),
   resendOf: z.uuid().nullable().describe('for a resend: the delivery it repeats'),
+  attempt: z.number().int().describe('1 for the first delivery of an event (or of a resend, recover or test); +1 for each automatic retry'),
+  retryOf: z.uuid().nullable().describe('for a retry (trigger "retry"): the failed attempt before it'),
+  nextAttemptAt: z
+    .string()
+    .nullable()
+    .describe('on a failed delivery whose automatic retry waits in the queue: when the retry is due; null once the retry is under way, or when none is scheduled'),
 });
 export type DeliveryDto = z.infer<typeof DeliverySchema>;
 
@@ -38,13 +57,24 @@ export const DeliveryDetailSchema = DeliverySchema.extend({
   requestHeaders: z.record(z.string(), z.string()).nullable().describe('headers sent (signature masked); null until sent'),
   requestBody: z.string().describe('the exact body bytes sent (the event envelope)'),
   responseBody: z.string().nullable().describe('the first 16 KiB of the response body, as text'),
+  retryChain: z
+    .array(
+      z.object({
+        id: z.uuid(),
+        attempt: z.number().int(),
+        status: z.enum(DELIVERY_STATUSES),
+        statusCode: z.number().int().nullable(),
+        errorKind: z.enum(DELIVERY_ERROR_KINDS).nullable(),
+        createdAt: z.string(),
+        completedAt: z.string().nullable(),
+        nextAttemptAt: z.string().nullable(),
+      }),
+    )
+    .describe('every attempt of this delivery\'s retry chain, attempt 1 first (this delivery included); one entry when it was never retried'),
 });
 export type DeliveryDetailDto = z.infer<typeof DeliveryDetailSchema>;
 
-const IsoTime = (what: string) =>
-  z.iso
-    .datetime({ offset: true, error: `must be an ISO-8601 date-time such as 2026-04-22T10:00:00Z` })
-    .describe(what);
+const IsoTime = (what: string) => storableDateTime().describe(what);
 
 export const ListDeliveriesInput = z.strictObject({
   searchTerm: z.string().trim().max(200, { error: 'must be at most 200 characters' }).optional().describe('case-insensitive substring of url or event name'),

@@ -1,13 +1,17 @@
 // One delivery attempt over the network: POST the stored envelope bytes with their signature, through an undici
 // agent whose DNS hook is the address guard, under one whole-request deadline, reading at most 16 KiB back.
+// The name is resolved first (c-ares, cached, see dns-resolver.ts) within a DNS budget carved out of that
+// deadline, so a name whose DNS never answers ends as kind `dns` and holds nothing but this delivery's slot.
 // It never throws for a receiver's failure: every outcome — 2xx, 4xx, timeout, refused, bad certificate,
 // blocked address, redirect — becomes a DeliveryOutcome the worker records.
 import fs from 'node:fs';
 import { STATUS_CODES } from 'node:http';
+import ipaddr from 'ipaddr.js';
 import { Agent, request } from 'undici';
 import { hostOf, blockedAddressReason, type Cidr } from '../webhooks/address-policy.js';
 import { maskSignature, signBody } from '../webhooks/signature.js';
 import type { Resolver } from '../webhooks/url-rules.js';
+import { createNameResolver, DnsLookupError } from './dns-resolver.js';
 import { BlockedAddressError, createGuardedLookup } from './guarded-lookup.js';
 import type { DeliveryErrorKind } from './schemas.js';
 
@@ -22,6 +26,8 @@ export interface DeliveryRequest {
   /** The envelope exactly as stored at event time. */
   body: string;
   secret: string | null;
+  /** The event's record version (spec §10); the header is left out for events not about a record. */
+  recordVersion?: number | null;
 }
 
 export interface DeliveryOutcome {
@@ -32,6 +38,8 @@ export interface DeliveryOutcome {
   durationMs: number;
   /** The headers as sent, with the signature masked. */
   requestHeaders: Record<string, string>;
+  /** The receiver's Retry-After header on a non-2xx answer (the retry rule reads it on 429/503). */
+  retryAfter?: string | null;
 }
 
 export interface DeliverySenderOptions {
@@ -39,8 +47,18 @@ export interface DeliverySenderOptions {
   allowPrivate: readonly Cidr[];
   /** Extra trusted CA certificates (PEM). Replaces the system store: for tests with a local CA only. */
   ca?: string | Buffer;
-  /** DNS for the guard; the system resolver by default (tests inject names that resolve to chosen addresses). */
+  /** DNS servers to ask (WEBHOOK_DNS_SERVERS); the system's when empty. /etc/hosts is honoured either way. */
+  dnsServers?: readonly string[];
+  /** Replaces DNS and /etc/hosts as the source of answers (tests inject names that resolve to chosen addresses). */
   resolve?: Resolver;
+}
+
+/**
+ * How long one delivery waits for DNS: half its timeout, at most 5 s. The wait counts against the delivery's
+ * own deadline and leaves the other half for connect, TLS and the answer; a dead name fails as `dns`, not `timeout`.
+ */
+export function dnsBudgetMs(timeoutMs: number): number {
+  return Math.max(1, Math.min(5_000, Math.floor(timeoutMs / 2)));
 }
 
 export interface DeliverySender {
@@ -59,6 +77,7 @@ export function buildRequestHeaders(request: DeliveryRequest): { sent: Record<st
     'x-webhook-event': request.event,
     'x-webhook-delivery': request.deliveryId,
   };
+  if (request.recordVersion != null) sent['x-webhook-record-version'] = String(request.recordVersion);
   const recorded = { ...sent };
   if (request.secret !== null) {
     const signature = signBody(request.secret, Buffer.from(request.body, 'utf8'));
@@ -75,6 +94,18 @@ function toStorableText(bytes: Buffer): string {
 
 const TLS_CODES = /^(ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|SELF_SIGNED|DEPTH_ZERO|HOSTNAME_MISMATCH|EPROTO$)/;
 const DNS_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_FAIL', 'EAI_NODATA', 'ENODATA', 'ESERVFAIL']);
+
+/** "…ECONNREFUSED 10.0.0.7:443" → "…ECONNREFUSED (resolved address):443": names never echo what they resolved to. */
+function redactAddresses(text: string): string {
+  return text.replace(/\[?[0-9A-Fa-f]*[:.][0-9A-Fa-f:.]*\]?/g, (token) => {
+    const bare = token.replace(/^\[|\]$/g, '');
+    const withoutPort = bare.replace(/(\]?):\d+$/, '');
+    const isAddress = (t: string) => ipaddr.IPv4.isValidFourPartDecimal(t) || (t.includes(':') && ipaddr.IPv6.isValid(t));
+    if (isAddress(bare)) return '(resolved address)';
+    if (isAddress(withoutPort)) return `(resolved address)${bare.slice(withoutPort.length)}`;
+    return token;
+  });
+}
 const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT']);
 
 /** Maps a network error (possibly wrapped in `cause`) to an error kind and a message a person can act on. */
@@ -83,9 +114,12 @@ export function classifyNetworkError(error: unknown, url: URL, timeoutMs: number
   for (let e = error as (Error & { code?: string; cause?: unknown }) | undefined; e && chain.length < 5; e = e.cause as typeof e) chain.push(e);
   const blocked = chain.find((e) => e instanceof BlockedAddressError);
   if (blocked) return { kind: 'blocked_address', message: blocked.message };
+  const unresolved = chain.find((e) => e instanceof DnsLookupError);
+  if (unresolved) return { kind: 'dns', message: unresolved.message };
   const coded = chain.find((e) => typeof e.code === 'string') ?? chain[0];
   const code = coded?.code ?? '';
-  const detail = `${coded?.message ?? String(error)}${code && !coded?.message?.includes(code) ? ` (${code})` : ''}`;
+  const raw = `${coded?.message ?? String(error)}${code && !coded?.message?.includes(code) ? ` (${code})` : ''}`;
+  const detail = hostOf(url).isIpLiteral ? raw : redactAddresses(raw);
   const where = url.host;
   if (TIMEOUT_CODES.has(code)) return { kind: 'timeout', message: `no complete answer from ${where} within ${timeoutMs} ms (${code})` };
   if (DNS_CODES.has(code)) return { kind: 'dns', message: `could not resolve ${url.hostname}: ${detail}` };
@@ -97,9 +131,17 @@ export function classifyNetworkError(error: unknown, url: URL, timeoutMs: number
 
 export function createDeliverySender(options: DeliverySenderOptions): DeliverySender {
   const { timeoutMs, allowPrivate } = options;
+  const dnsBudget = dnsBudgetMs(timeoutMs);
+  const names = createNameResolver({
+    ...(options.dnsServers && options.dnsServers.length > 0 ? { servers: options.dnsServers } : {}),
+    ...(options.resolve ? { source: options.resolve } : {}),
+    // c-ares tries twice, doubling the wait: budget/3 + 2·budget/3 ends the shared query with the budget.
+    queryTimeoutMs: Math.max(1, Math.floor(dnsBudget / 3)),
+  });
   const agent = new Agent({
     connect: {
-      lookup: createGuardedLookup(allowPrivate, options.resolve),
+      // Normally a cache hit: send() resolved the name just before, within its budget.
+      lookup: createGuardedLookup(allowPrivate, (hostname) => names.lookup(hostname, { budgetMs: dnsBudget })),
       timeout: timeoutMs,
       ...(options.ca ? { ca: options.ca } : {}),
     },
@@ -144,6 +186,14 @@ export function createDeliverySender(options: DeliverySenderOptions): DeliverySe
     const onStop = () => deadline.abort();
     signal?.addEventListener('abort', onStop, { once: true });
     try {
+      if (!isIpLiteral) {
+        try {
+          await names.lookup(host, { budgetMs: dnsBudget, signal: deadline.signal });
+        } catch (error) {
+          if (error instanceof DnsLookupError && !deadline.signal.aborted) return failed('dns', error.message);
+          throw error;
+        }
+      }
       const response = await request(url, { method: 'POST', headers: sent, body: delivery.body, dispatcher: agent, signal: deadline.signal });
       const chunks: Buffer[] = [];
       let size = 0;
@@ -163,7 +213,11 @@ export function createDeliverySender(options: DeliverySenderOptions): DeliverySe
         const target = Array.isArray(location) ? location[0] : location;
         return failed('redirect', `HTTP ${code} redirect to ${target ?? '(no Location header)'}; redirects are never followed, point the webhook at the final URL`, code, responseBody);
       }
-      return failed('http_status', `HTTP ${code}${STATUS_CODES[code] ? ` ${STATUS_CODES[code]}` : ''}: only 2xx counts as delivered`, code, responseBody);
+      const retryAfter = response.headers['retry-after'];
+      return {
+        ...failed('http_status', `HTTP ${code}${STATUS_CODES[code] ? ` ${STATUS_CODES[code]}` : ''}: only 2xx counts as delivered`, code, responseBody),
+        retryAfter: (Array.isArray(retryAfter) ? retryAfter[0] : retryAfter) ?? null,
+      };
     } catch (error) {
       if (timedOut) return failed('timeout', `no complete answer from ${url.host} within ${timeoutMs} ms`);
       const { kind, message } = classifyNetworkError(error, url, timeoutMs);
@@ -174,5 +228,11 @@ export function createDeliverySender(options: DeliverySenderOptions): DeliverySe
     }
   }
 
-  return { send, close: () => agent.close() };
+  return {
+    send,
+    close: async () => {
+      names.close();
+      await agent.close();
+    },
+  };
 }

@@ -6,10 +6,13 @@ import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import pg from 'pg';
 import type { AppContext } from '../context.js';
-import { envelopeTimestamp, observeDeliveryResult } from '../ops/metrics.js';
+import { envelopeTimestamp, observeDeliveryResult, recordRetryScheduled } from '../ops/metrics.js';
 import { decryptSecret } from '../webhooks/secret-box.js';
+import { disableFailingWebhooks, disableWebhooks } from '../webhooks/webhooks.js';
 import { DELIVERY_CHANNEL } from './enqueue.js';
 import { claimDeliveries, recordOutcomes, releaseClaims, releaseExpiredLeases, type ClaimedDelivery, type RecordedOutcome } from './queue.js';
+import { decideRetry } from './retry-rule.js';
+import type { DeliveryErrorKind } from './schemas.js';
 import { createDeliverySender, type DeliveryOutcome, type DeliverySender, type DeliverySenderOptions } from './sender.js';
 
 export interface Worker {
@@ -51,6 +54,21 @@ const RECORD_BATCH_MAX = 500;
 const COALESCE_SLOTS = 8;
 const COALESCE_MS = 3;
 const RETRY_DB_AFTER_MS = 500;
+/** Auto-disable runs after every batch with failures and, for webhooks that stopped getting deliveries, this often. */
+const AUTO_DISABLE_SWEEP_MS = 60_000;
+/** Failures of the receiver (what auto-disable counts); the other kinds sent nothing to it. */
+const RECEIVER_FAILURE_KINDS: ReadonlySet<DeliveryErrorKind> = new Set(['http_status', 'timeout', 'dns', 'connect', 'tls', 'blocked_address', 'redirect']);
+
+/** An outcome where nothing was sent. */
+function notSent(kind: DeliveryErrorKind, message: string): DeliveryOutcome {
+  return { status: 'failed', statusCode: null, responseBody: null, error: { kind, message }, durationMs: 0, requestHeaders: {} };
+}
+
+const DISABLED_BEFORE_SENT: Record<NonNullable<ClaimedDelivery['disabledReason']>, string> = {
+  manual: 'the webhook was disabled before this delivery was sent; nothing was sent',
+  gone: 'the webhook was disabled (its receiver answered 410 Gone) before this delivery was sent; nothing was sent',
+  failing: 'the webhook was disabled (every delivery failed for WEBHOOK_DISABLE_AFTER) before this delivery was sent; nothing was sent',
+};
 
 interface InFlight {
   claim: ClaimedDelivery;
@@ -64,6 +82,7 @@ export function startWorker(ctx: AppContext, options: WorkerOptions = {}): Worke
   const sender: DeliverySender = createDeliverySender({
     timeoutMs: ctx.config.webhookTimeoutMs,
     allowPrivate: ctx.config.webhookAllowPrivate,
+    dnsServers: ctx.config.webhookDnsServers,
     ...options.sender,
   });
   const inFlight = new Map<string, InFlight>();
@@ -76,6 +95,7 @@ export function startWorker(ctx: AppContext, options: WorkerOptions = {}): Worke
   let stopping = false;
   let flushing: Promise<void> | null = null;
   let lastReap = 0;
+  let lastSweep = Date.now();
 
   // Wake-up: a pending wake is remembered, so one that arrives mid-claim is not lost. New work (NOTIFY) wakes
   // at once; freed slots wake after a short coalescing window, because under load requests finish one by one
@@ -95,10 +115,18 @@ export function startWorker(ctx: AppContext, options: WorkerOptions = {}): Worke
     if (freedSlots >= COALESCE_SLOTS || inFlight.size === 0) return wake();
     coalesceTimer ??= setTimeout(wake, COALESCE_MS);
   };
-  const sleepUntilWoken = (ms: number) =>
+  // Retries scheduled by this worker wake it when the first is due (a hint only: the poll finds due rows anyway,
+  // and rows scheduled by other workers are found by the poll).
+  let nextDueAt = Infinity;
+  const retryScheduled = (inMs: number) => {
+    nextDueAt = Math.min(nextDueAt, Date.now() + inMs);
+  };
+  const sleepUntilWoken = (pollMs: number) =>
     new Promise<void>((resolve) => {
       if (wakePending) return resolve();
-      const timer = setTimeout(done, ms);
+      const untilDue = nextDueAt - Date.now();
+      if (untilDue <= pollMs) nextDueAt = Infinity;
+      const timer = setTimeout(done, Math.max(0, Math.min(pollMs, untilDue)));
       function done() {
         clearTimeout(timer);
         wakeWaiter = null;
@@ -122,6 +150,7 @@ export function startWorker(ctx: AppContext, options: WorkerOptions = {}): Worke
         try {
           const written = await recordOutcomes(pool, batch);
           if (written < batch.length) log.warn({ stale: batch.length - written }, 'results of claims another worker took over were discarded');
+          await applyWebhookConsequences(batch);
         } catch (error) {
           // The rows stay ours until the lease expires; keep the results and try again shortly.
           results.unshift(...batch);
@@ -136,26 +165,72 @@ export function startWorker(ctx: AppContext, options: WorkerOptions = {}): Worke
     return flushing;
   }
 
+  /**
+   * After a batch is recorded: a 410 disables its webhook ("gone"), and webhooks with receiver failures are
+   * checked for auto-disable ("failing"). Both fail the webhook's queued deliveries (webhook_disabled).
+   * A failure here is logged, not retried: the once-a-minute sweep checks "failing" again.
+   */
+  async function applyWebhookConsequences(batch: readonly RecordedOutcome[]): Promise<void> {
+    const gone = new Set<string>();
+    const failing = new Set<string>();
+    for (const { outcome, health } of batch) {
+      if (!health || health.ok) continue;
+      if (outcome.error?.kind === 'http_status' && outcome.statusCode === 410) gone.add(health.webhookId);
+      else failing.add(health.webhookId);
+    }
+    try {
+      const disabledGone = await disableWebhooks(ctx.db, [...gone], 'gone');
+      if (disabledGone.length > 0) log.warn({ webhookIds: disabledGone }, 'webhooks disabled: the receiver answered 410 Gone');
+      const disabledFailing = await disableFailingWebhooks(ctx.db, ctx.config.webhookDisableAfterMs, [...failing]);
+      if (disabledFailing.length > 0) log.warn({ webhookIds: disabledFailing }, 'webhooks disabled: every delivery failed for WEBHOOK_DISABLE_AFTER');
+    } catch (error) {
+      log.error({ err: error }, 'disabling webhooks after failed deliveries failed');
+    }
+  }
+
+  /** The outcome of one claimed delivery; null when shutdown cut it (it goes back to pending). */
+  async function attempt(claim: ClaimedDelivery): Promise<DeliveryOutcome | null> {
+    if (claim.webhookMissing) return notSent('webhook_deleted', 'the webhook was deleted before this delivery was sent');
+    if (claim.disabledReason) return notSent('webhook_disabled', DISABLED_BEFORE_SENT[claim.disabledReason]);
+    let secret: string | null = null;
+    try {
+      secret = claim.secretCiphertext ? decryptSecret(ctx.secretKey, claim.webhookId, claim.secretCiphertext) : null;
+    } catch (error) {
+      // Never send unsigned what should be signed, and never try again on every lease: no later attempt can
+      // decrypt it with this key. The message says how to get out.
+      log.error({ err: error, deliveryId: claim.id, webhookId: claim.webhookId }, 'cannot decrypt the webhook secret (was SECRET_KEY changed?)');
+      return notSent(
+        'secret_unavailable',
+        'the webhook secret cannot be decrypted with this server\'s SECRET_KEY (the key changed since the secret was saved, or the stored secret is damaged); nothing was sent. ' +
+          `Restore the SECRET_KEY the secret was saved with, or set a new secret on the webhook (PATCH /webhooks/${claim.webhookId} {"secret": "…"}), then resend this delivery`,
+      );
+    }
+    const outcome = await sender.send({ deliveryId: claim.id, url: claim.url, event: claim.event, body: claim.body, secret, recordVersion: claim.recordVersion }, cut.signal);
+    return cut.signal.aborted && outcome.status === 'failed' ? null : outcome;
+  }
+
   async function deliver(claim: ClaimedDelivery): Promise<void> {
-    let outcome: DeliveryOutcome;
-    if (claim.webhookMissing) {
-      outcome = { status: 'failed', statusCode: null, responseBody: null, error: { kind: 'webhook_deleted', message: 'the webhook was deleted before this delivery was sent' }, durationMs: 0, requestHeaders: {} };
-    } else {
-      let secret: string | null = null;
-      try {
-        secret = claim.secretCiphertext ? decryptSecret(ctx.secretKey, claim.webhookId, claim.secretCiphertext) : null;
-      } catch (error) {
-        // Never send unsigned what should be signed. The lease expires and the row is tried again later.
-        log.error({ err: error, deliveryId: claim.id, webhookId: claim.webhookId }, 'cannot decrypt the webhook secret (was SECRET_KEY changed?)');
-        return;
-      }
-      outcome = await sender.send({ deliveryId: claim.id, url: claim.url, event: claim.event, body: claim.body, secret }, cut.signal);
-      if (cut.signal.aborted && outcome.status === 'failed') {
-        unfinished.push(claim); // cut by shutdown: not a receiver failure, goes back to pending
-        return;
+    const outcome = await attempt(claim);
+    if (outcome === null) {
+      unfinished.push(claim); // cut by shutdown: not a receiver failure, goes back to pending
+      return;
+    }
+    let retryInMs: number | null = null;
+    if (outcome.status === 'failed' && claim.retryPolicy === 'exponential') {
+      const decision = decideRetry(
+        { kind: outcome.error!.kind, statusCode: outcome.statusCode, retryAfter: outcome.retryAfter ?? null, attempt: claim.attempt },
+        ctx.config.webhookRetryScheduleMs,
+        Date.now(),
+        Math.random(),
+      );
+      if (decision.action === 'retry') {
+        retryInMs = decision.waitMs;
+        retryScheduled(retryInMs);
+        recordRetryScheduled();
       }
     }
-    results.push({ id: claim.id, claimToken: claim.claimToken, outcome });
+    const sent = outcome.status === 'success' || RECEIVER_FAILURE_KINDS.has(outcome.error!.kind);
+    results.push({ id: claim.id, claimToken: claim.claimToken, outcome, retryInMs, ...(sent ? { health: { webhookId: claim.webhookId, ok: outcome.status === 'success' } } : {}) });
     observeDeliveryResult({ outcome: outcome.status, errorKind: outcome.error?.kind ?? null, durationMs: outcome.durationMs, createdAt: envelopeTimestamp(claim.body) });
     void flush();
   }
@@ -184,6 +259,11 @@ export function startWorker(ctx: AppContext, options: WorkerOptions = {}): Worke
           lastReap = Date.now();
           const released = await releaseExpiredLeases(pool);
           if (released > 0) log.warn({ released }, 'claims with an expired lease returned to pending');
+        }
+        if (Date.now() - lastSweep >= Math.min(AUTO_DISABLE_SWEEP_MS, ctx.config.webhookDisableAfterMs)) {
+          lastSweep = Date.now();
+          const disabled = await disableFailingWebhooks(ctx.db, ctx.config.webhookDisableAfterMs, null);
+          if (disabled.length > 0) log.warn({ webhookIds: disabled }, 'webhooks disabled: every delivery failed for WEBHOOK_DISABLE_AFTER');
         }
         const free = Math.min(settings.globalCap - inFlight.size, settings.batchSize);
         if (free > 0 && !stopping) {

@@ -40,7 +40,15 @@ const SecretInput = z
   .max(MAX_WEBHOOK_SECRET_LENGTH, { error: `must be at most ${MAX_WEBHOOK_SECRET_LENGTH} characters` })
   .nullable()
   .describe('HMAC-SHA256 key for X-Webhook-Signature; stored encrypted; null removes it');
-const EnabledInput = z.boolean({ error: 'must be true or false' }).describe('a disabled webhook gets no new deliveries');
+const EnabledInput = z
+  .boolean({ error: 'must be true or false' })
+  .describe('a disabled webhook gets no new deliveries, and its queued ones fail as webhook_disabled; true re-enables it and clears disabledReason');
+
+export const RETRY_POLICIES = ['none', 'exponential'] as const;
+export const DISABLED_REASONS = ['manual', 'gone', 'failing'] as const;
+const RetryPolicyInput = z
+  .enum(RETRY_POLICIES, { error: `must be one of ${RETRY_POLICIES.join(', ')}` })
+  .describe('"none" (default): each delivery is attempted once; "exponential": failed deliveries that can succeed later (timeouts, connection errors, 408, 425, 429, 5xx) are attempted again on the retry schedule');
 
 export const CreateWebhookInput = z.strictObject({
   url: UrlInput,
@@ -48,6 +56,7 @@ export const CreateWebhookInput = z.strictObject({
   description: DescriptionInput.optional(),
   secret: SecretInput.optional(),
   enabled: EnabledInput.optional(),
+  retryPolicy: RetryPolicyInput.optional(),
 });
 export type CreateWebhookInput = z.input<typeof CreateWebhookInput>;
 
@@ -57,6 +66,7 @@ export const UpdateWebhookInput = z.strictObject({
   description: DescriptionInput.optional(),
   secret: SecretInput.optional(),
   enabled: EnabledInput.optional(),
+  retryPolicy: RetryPolicyInput.optional(),
 });
 export type UpdateWebhookInput = z.input<typeof UpdateWebhookInput>;
 
@@ -72,6 +82,12 @@ export const WebhookSchema = z.object({
   description: z.string().nullable(),
   enabled: z.boolean(),
   hasSecret: z.boolean().describe('true when deliveries are signed; the secret itself only comes from the reveal route'),
+  retryPolicy: z.enum(RETRY_POLICIES).describe('"none" or "exponential" (automatic retries of failures that can succeed later)'),
+  disabledReason: z
+    .enum(DISABLED_REASONS)
+    .nullable()
+    .describe('null while enabled; "manual" (disabled by a user), "gone" (the receiver answered 410) or "failing" (every delivery failed for WEBHOOK_DISABLE_AFTER)'),
+  disabledAt: z.string().nullable().describe('when it was disabled; null while enabled'),
   lastDelivery: z
     .object({
       id: z.uuid(),

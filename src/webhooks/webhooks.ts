@@ -41,6 +41,9 @@ function toWebhookDto(row: WebhookRow, lastDelivery: LastDelivery = null): Webho
     description: row.description,
     enabled: row.enabled,
     hasSecret: row.secretCiphertext !== null,
+    retryPolicy: row.retryPolicy,
+    disabledReason: row.disabledReason,
+    disabledAt: row.disabledAt === null ? null : new Date(row.disabledAt).toISOString(),
     lastDelivery,
     createdAt: new Date(row.createdAt).toISOString(),
     updatedAt: new Date(row.updatedAt).toISOString(),
@@ -101,6 +104,8 @@ export async function createWebhook(ctx: WebhookContext, principal: Principal, i
       description: parsed.description || null,
       secretCiphertext: parsed.secret ? encryptSecret(ctx.secretKey, id, parsed.secret) : null,
       enabled: parsed.enabled ?? true,
+      retryPolicy: parsed.retryPolicy ?? 'none',
+      ...(parsed.enabled === false ? { disabledReason: 'manual' as const, disabledAt: sql`now()` } : {}),
     })
     .returning();
   return toWebhookDto(row!);
@@ -115,20 +120,95 @@ export async function updateWebhook(
 ): Promise<WebhookDto> {
   requireAdmin(principal, 'change webhooks');
   const parsed = UpdateWebhookInput.parse(input);
-  await findRow(ctx, principal, id);
+  const current = await findRow(ctx, principal, id);
   const changes: Partial<typeof webhooks.$inferInsert> = {};
   if (parsed.url !== undefined) changes.url = await checkWebhookUrl(parsed.url, ctx.config.webhookAllowPrivate, options.resolve);
   if (parsed.events !== undefined) changes.events = parsed.events;
   if (parsed.description !== undefined) changes.description = parsed.description || null;
   if (parsed.secret !== undefined) changes.secretCiphertext = parsed.secret === null ? null : encryptSecret(ctx.secretKey, id, parsed.secret);
-  if (parsed.enabled !== undefined) changes.enabled = parsed.enabled;
-  const [row] = await ctx.db
-    .update(webhooks)
-    .set({ ...changes, updatedAt: sql`now()` })
-    .where(and(eq(webhooks.id, id), eq(webhooks.companyId, principal.companyId)))
-    .returning();
-  if (!row) throw notFound('webhook', id);
-  return (await toWebhookDtos(ctx.db, [row]))[0]!;
+  if (parsed.retryPolicy !== undefined) changes.retryPolicy = parsed.retryPolicy;
+  // Re-enabling clears the reason and starts a fresh auto-disable window; disabling an enabled webhook by hand
+  // records "manual" (a webhook already disabled keeps the reason it was disabled for).
+  if (parsed.enabled === true) Object.assign(changes, { enabled: true, disabledReason: null, disabledAt: null, failingSince: null });
+  const disabling = parsed.enabled === false && current.enabled;
+  if (disabling) Object.assign(changes, { enabled: false, disabledReason: 'manual', disabledAt: sql`now()` });
+  return ctx.db.transaction(async (tx) => {
+    const [row] = await tx
+      .update(webhooks)
+      .set({ ...changes, updatedAt: sql`now()` })
+      .where(and(eq(webhooks.id, id), eq(webhooks.companyId, principal.companyId)))
+      .returning();
+    if (!row) throw notFound('webhook', id);
+    if (disabling && !row.enabled) await failQueuedDeliveries(tx, [id], 'manual');
+    return (await toWebhookDtos(tx, [row]))[0]!;
+  });
+}
+
+export type DisabledReason = NonNullable<WebhookRow['disabledReason']>;
+
+const DISABLED_MESSAGES: Record<DisabledReason, string> = {
+  manual: 'the webhook was disabled before this delivery was sent',
+  gone: 'the webhook was disabled because its receiver answered 410 Gone, before this delivery was sent',
+  failing: 'the webhook was disabled because all its deliveries failed for WEBHOOK_DISABLE_AFTER, before this delivery was sent',
+};
+
+/**
+ * Deliveries still queued for these (now disabled) webhooks end failed with kind "webhook_disabled" and are
+ * never sent; rows a worker holds in flight finish normally. A failed attempt whose retry was among them no
+ * longer has a retry waiting (next_attempt_at cleared). Queue rows first, then log rows: the order every queue
+ * statement locks in.
+ */
+async function failQueuedDeliveries(tx: DbOrTx, webhookIds: readonly string[], reason: DisabledReason): Promise<void> {
+  const message = `${DISABLED_MESSAGES[reason]}; nothing was sent. Enable the webhook again, then resend or recover the failed deliveries`;
+  await tx.execute(sql`
+    WITH dropped AS (
+      DELETE FROM webhook_delivery_queue
+      WHERE webhook_id = ANY (${`{${webhookIds.join(',')}}`}::uuid[]) AND claim_token IS NULL
+      RETURNING delivery_id, retry_of
+    ),
+    failed AS (
+      UPDATE webhook_deliveries d
+      SET status = 'failed', error_kind = 'webhook_disabled', error_message = ${message}, completed_at = now()
+      FROM dropped WHERE d.id = dropped.delivery_id
+    )
+    UPDATE webhook_deliveries p SET next_attempt_at = NULL
+    FROM dropped WHERE p.id = dropped.retry_of AND p.next_attempt_at IS NOT NULL`);
+}
+
+/**
+ * Disables webhooks that are still enabled (the worker calls it: reason "gone" after a 410) and fails their
+ * queued deliveries, in one transaction. Returns the ids it disabled.
+ */
+export async function disableWebhooks(db: DbOrTx, webhookIds: readonly string[], reason: DisabledReason): Promise<string[]> {
+  if (webhookIds.length === 0) return [];
+  return db.transaction(async (tx) => {
+    const disabled = await tx.execute<{ id: string }>(sql`
+      UPDATE webhooks SET enabled = false, disabled_reason = ${reason}, disabled_at = now(), updated_at = now()
+      WHERE id = ANY (${`{${webhookIds.join(',')}}`}::uuid[]) AND enabled
+      RETURNING id`);
+    const ids = disabled.rows.map((r) => r.id);
+    if (ids.length > 0) await failQueuedDeliveries(tx, ids, reason);
+    return ids;
+  });
+}
+
+/**
+ * Auto-disable (reason "failing"): webhooks whose deliveries have all failed since at least `windowMs` ago
+ * (failing_since, kept by the worker when it records results: set at the first failure after a success, cleared
+ * by a success). `webhookIds` narrows the check to the webhooks that just failed; null checks all (the sweep).
+ */
+export async function disableFailingWebhooks(db: DbOrTx, windowMs: number, webhookIds: readonly string[] | null): Promise<string[]> {
+  if (webhookIds !== null && webhookIds.length === 0) return [];
+  const only = webhookIds === null ? sql`` : sql`AND id = ANY (${`{${webhookIds.join(',')}}`}::uuid[])`;
+  return db.transaction(async (tx) => {
+    const disabled = await tx.execute<{ id: string }>(sql`
+      UPDATE webhooks SET enabled = false, disabled_reason = 'failing', disabled_at = now(), updated_at = now()
+      WHERE enabled AND failing_since IS NOT NULL AND failing_since <= now() - ${windowMs} * interval '1 millisecond' ${only}
+      RETURNING id`);
+    const ids = disabled.rows.map((r) => r.id);
+    if (ids.length > 0) await failQueuedDeliveries(tx, ids, 'failing');
+    return ids;
+  });
 }
 
 export function getWebhookOrThrow(ctx: WebhookContext, principal: Principal, id: string): Promise<WebhookDto>;
