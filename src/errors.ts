@@ -7,7 +7,9 @@ export type ErrorCode =
   | 'forbidden'
   | 'not_found'
   | 'conflict'
+  | 'gone'
   | 'payload_too_large'
+  | 'event_too_large'
   | 'unsupported_media_type'
   | 'too_many_requests'
   | 'internal_error';
@@ -19,7 +21,9 @@ const STATUS: Record<ErrorCode, number> = {
   forbidden: 403,
   not_found: 404,
   conflict: 409,
+  gone: 410,
   payload_too_large: 413,
+  event_too_large: 413,
   unsupported_media_type: 415,
   too_many_requests: 429,
   internal_error: 500,
@@ -44,16 +48,31 @@ export const notFound = (what: string, id: string) => new AppError('not_found', 
 export const forbidden = (message: string) => new AppError('forbidden', message);
 
 /**
- * PostgreSQL errors that are the caller's to retry, not bugs: two writes that touch the same records in
- * opposite order can deadlock (40P01), and one of them is rolled back whole. Nothing was half-written.
+ * PostgreSQL errors that are the caller's, not bugs, mapped once for REST and MCP. Two writes that touch the
+ * same records in opposite order can deadlock (40P01): one is rolled back whole, to retry. A value PostgreSQL
+ * cannot hold (class 22: NUL in text, a date out of range, a number out of range, malformed JSON text) or
+ * nesting beyond its stack (54001) is bad input: the statement failed, so nothing was half-written. Input
+ * validation (src/validation.ts) refuses these first, naming the field; this is the last line of defence.
  */
 export function fromDatabaseError(error: unknown): AppError | null {
   const code = databaseErrorCode(error);
   if (code === '40P01' || code === '40001') {
     return new AppError('conflict', 'the write collided with a concurrent write to the same records and was rolled back; retry it');
   }
+  if (code === '54001') return new AppError('validation_error', 'the input is nested too deeply to store');
+  if (code?.startsWith('22')) return new AppError('validation_error', DATA_ERROR_MESSAGES[code] ?? `a value cannot be stored (SQLSTATE ${code})`);
   return null;
 }
+
+const DATA_ERROR_MESSAGES: Record<string, string> = {
+  '22P05': 'a text value holds a character that cannot be stored, such as NUL (\\u0000)',
+  '22021': 'a text value holds a character that cannot be stored, such as NUL (\\u0000)',
+  '22008': 'a date or time is outside the range that can be stored (years 0001–9999)',
+  '22007': 'a date or time is not in a form that can be stored; use ISO-8601 such as 2026-04-22T10:00:00Z',
+  '22003': 'a number is outside the range that can be stored',
+  '22P02': 'a value is not in a form that can be stored (invalid text for its type, or a lone Unicode surrogate)',
+  '22001': 'a text value is longer than can be stored',
+};
 
 /** The SQLSTATE of a PostgreSQL error, whether pg threw it directly or Drizzle wrapped it as `cause`. */
 export function databaseErrorCode(error: unknown): string | undefined {

@@ -75,9 +75,11 @@ const CREATE_DEFAULTS: Record<RecordType, Record<string, unknown>> = {
 
 /** Inserts prepared records (already validated against their schema) with their links, users and values. */
 export async function writeCreates(tx: Tx, principal: Principal, type: RecordType, items: PreparedWrite[]): Promise<[string[], Map<string, LoadedRecord>]> {
-  await checkReferences(tx, principal.companyId, type, items);
   const write = openWrite(tx, principal);
+  // Lock the link targets first, check them after: checked unlocked, a target deleted in between would fail
+  // the link insert on its foreign key (a 500) instead of answering which field names a missing record.
   await write.track(items.flatMap((item) => [...item.links.values()].flatMap((targets) => targets.map((t) => t.id))));
+  await checkReferences(tx, principal.companyId, type, items);
   const now = new Date().toISOString();
   const ids = items.map(() => randomUUID());
   await tx.insert(records).values(
@@ -160,7 +162,6 @@ async function writeUpdates(
   const write = openWrite(tx, principal);
   const ids = items.map((item) => item.id);
   const before = await trackOrThrow(write, type, ids, path);
-  await checkReferences(tx, principal.companyId, type, items);
   // Fan-out: the other side of every link set that is replaced, and the deals of a service whose amount moves.
   const neighbours: string[] = [];
   for (const item of items) {
@@ -171,6 +172,8 @@ async function writeUpdates(
     if (type === 'service' && item.own.amount !== undefined) neighbours.push(...linkedIds(dto, 'dealIds'));
   }
   await write.track(neighbours);
+  // After the targets are locked (see writeCreates).
+  await checkReferences(tx, principal.companyId, type, items);
   const relations = RELATIONS[type] as Record<string, RecordType>;
   for (const item of items) {
     if (Object.keys(item.own).length > 0 || item.notes !== undefined) {
@@ -193,6 +196,14 @@ export function linkedIds(dto: Record<string, unknown>, field: string): string[]
   return value.map((item) => (typeof item === 'string' ? item : item.serviceId));
 }
 
+/**
+ * Bound of one delete's fan-out: every record linked to a deleted one is locked, read and gets `*.updated` in
+ * the delete's transaction. One record can always be deleted alone: every link added to a record publishes
+ * its `*.updated` event, which carries the link field three times and is bounded by MAX_EVENT_BODY_BYTES, so
+ * no record gets past ~8 900 links. The largest delete is thus 100 records and 10 000 neighbours' events.
+ */
+export const MAX_LINKED_RECORDS_PER_DELETE = 10_000;
+
 /** Deletes records; every record that lost a link to them gets `*.updated`. Returns the deleted DTOs. */
 const IdsInput = z
   .array(z.uuid({ error: 'must be a UUID' }))
@@ -204,7 +215,15 @@ export async function deleteRecords<T extends RecordType>(db: DbOrTx, principal:
   return db.transaction(async (tx) => {
     const write = openWrite(tx, principal);
     const before = await trackOrThrow(write, type, unique, unique.length > 1 ? 'ids' : undefined);
-    await write.track([...before.values()].flatMap((dto) => Object.keys(RELATIONS[type]).flatMap((field) => linkedIds(dto as Record<string, unknown>, field))));
+    const neighbours = new Set([...before.values()].flatMap((dto) => Object.keys(RELATIONS[type]).flatMap((field) => linkedIds(dto as Record<string, unknown>, field))));
+    if (neighbours.size > MAX_LINKED_RECORDS_PER_DELETE) {
+      throw new AppError(
+        'validation_error',
+        `ids: these ${unique.length} ${type} records are linked to ${neighbours.size} other records, and one delete updates at most ${MAX_LINKED_RECORDS_PER_DELETE} linked records (each gets an event in the same transaction); delete fewer at once`,
+        'ids',
+      );
+    }
+    await write.track(neighbours);
     await tx.delete(records).where(inArray(records.id, unique));
     write.deleted(unique);
     await write.finish();

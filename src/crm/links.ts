@@ -1,12 +1,10 @@
 // Adding and removing links one relation at a time (MCP's link_entities / unlink_entities, the UI's link
 // pickers). Both sides of each pair that moved get `*.updated`.
-import { and, eq, inArray } from 'drizzle-orm';
 import type { Principal } from '../auth/principal.js';
 import type { DbOrTx } from '../db/pool.js';
 import { notFound, validationError } from '../errors.js';
 import { linkedIds } from './commands.js';
 import { deleteLinks, insertLinks, linkRow } from './mutations.js';
-import { records } from '../db/schema/index.js';
 import { MAX_LINKS_PER_FIELD } from './schemas.js';
 import { RECORD_PLURALS, RELATIONS, type RecordDtoByType, type RecordType } from './types.js';
 import { openWrite } from './write.js';
@@ -49,14 +47,12 @@ async function changeLinks<T extends RecordType>(
     const source = write.before(sourceId);
     if (!source || source.type !== type) throw notFound(type, sourceId);
     const targets = ids.map((id) => ({ id, quantity: target === 'service' && type === 'deal' ? 1 : null }));
-    const found = await tx
-      .select({ id: records.id })
-      .from(records)
-      .where(and(eq(records.companyId, principal.companyId), eq(records.type, target), inArray(records.id, ids)));
-    const known = new Set(found.map((row) => row.id));
-    const missing = ids.findIndex((id) => !known.has(id));
-    if (missing >= 0) throw validationError(`ids.${missing}`, `${target} ${ids[missing]} was not found`);
+    // Lock the targets before checking them: a target deleted after an unlocked check would make the link
+    // insert fail on its foreign key. Locked, a concurrent delete either committed first (the target is
+    // missing here: a 400) or waits for this write's commit.
     await write.track(ids);
+    const missing = ids.findIndex((id) => write.before(id)?.type !== target);
+    if (missing >= 0) throw validationError(`ids.${missing}`, `${target} ${ids[missing]} was not found`);
     if (mode === 'link') {
       // An existing deal → service link keeps its quantity: linking again is a no-op.
       const current = new Set(linkedIds(source.dto as Record<string, unknown>, field));

@@ -95,7 +95,10 @@ function prepareCustomValues(
   });
 }
 
-/** Every linked id must be a record of the right type in the company; every assigned user a user of it. */
+/**
+ * Every linked id must be a record of the right type in the company; every assigned user a user of it.
+ * Callers lock the linked records first (RecordWrite.track); assigned users are locked here (KEY SHARE).
+ */
 export async function checkReferences(db: DbOrTx, companyId: string, type: RecordType, items: PreparedWrite[]): Promise<void> {
   const relations = RELATIONS[type] as Record<string, RecordType>;
   const recordIds = new Set<string>();
@@ -117,7 +120,10 @@ export async function checkReferences(db: DbOrTx, companyId: string, type: Recor
       : await db
           .select({ id: users.id })
           .from(users)
-          .where(and(eq(users.companyId, companyId), inArray(users.id, [...userIds])));
+          .where(and(eq(users.companyId, companyId), inArray(users.id, [...userIds])))
+          .orderBy(users.id)
+          // A user deleted before commit would fail the record_users insert on its foreign key.
+          .for('key share');
   const typeOf = new Map(found.map((row) => [row.id, row.type]));
   const knownUsers = new Set(foundUsers.map((row) => row.id));
   for (const item of items) {

@@ -4,6 +4,7 @@ import type { Tx } from '../db/pool.js';
 import { events } from '../db/schema/index.js';
 import { enqueueDeliveries } from '../delivery/enqueue.js';
 import type { EventName } from './catalog.js';
+import { assertEventBodyFits } from './body-limit.js';
 import { serializeEnvelope } from './envelope.js';
 
 export interface Actor {
@@ -15,6 +16,8 @@ export interface Actor {
 export interface EventDraft {
   name: EventName;
   entityId: string;
+  /** The record's version for this event (spec §10; see openWrite); absent for an event not about a record. */
+  recordVersion?: number;
   payload: Record<string, unknown>;
 }
 
@@ -23,6 +26,7 @@ export interface PublishedEvent {
   companyId: string;
   name: EventName;
   entityId: string;
+  recordVersion: number | null;
   body: string;
   createdAt: string;
 }
@@ -38,6 +42,7 @@ export async function publishEvents(tx: Tx, actor: Actor, drafts: readonly Event
     companyId: actor.companyId,
     name: draft.name,
     entityId: draft.entityId,
+    recordVersion: draft.recordVersion ?? null,
     userId: actor.userId,
     createdAt: timestamp,
     body: serializeEnvelope({
@@ -46,12 +51,15 @@ export async function publishEvents(tx: Tx, actor: Actor, drafts: readonly Event
       timestamp,
     }),
   }));
+  // Refused before anything of this event is stored; the caller's transaction rolls back whole.
+  rows.forEach((row, index) => assertEventBodyFits(row.body, drafts[index]!));
   const inserted = await tx.insert(events).values(rows).returning();
   const published = inserted.map((row) => ({
     id: row.id,
     companyId: row.companyId,
     name: row.name as EventName,
     entityId: row.entityId,
+    recordVersion: row.recordVersion,
     body: row.body,
     createdAt: row.createdAt,
   }));
