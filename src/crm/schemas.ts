@@ -3,6 +3,7 @@
 // company, custom values fit their column) run in the commands.
 import { z } from 'zod';
 import { TiptapDocSchema } from '../events/schemas.js';
+import { storableDate } from '../validation.js';
 import type { RecordType } from './types.js';
 
 export const MAX_LINKS_PER_FIELD = 1000;
@@ -84,7 +85,7 @@ const shapes = {
   task: {
     name: Name,
     status: z.enum(['open', 'done'], { error: 'must be "open" or "done"' }).optional().describe('default "open"'),
-    dueDate: z.iso.date({ error: 'must be a date as YYYY-MM-DD' }).nullable().optional(),
+    dueDate: storableDate().nullable().optional(),
     contactIds: IdList('contacts').optional(),
     organizationIds: IdList('organizations').optional(),
     dealIds: IdList('deals').optional(),

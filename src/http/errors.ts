@@ -33,8 +33,12 @@ export function handleError(error: unknown, c: Context<HttpEnv>): Response {
     const code = status === 401 ? 'unauthorized' : status === 403 ? 'forbidden' : status === 404 ? 'not_found' : 'bad_request';
     return errorResponse(c, status, code, /malformed json/i.test(message) ? 'request body is not valid JSON' : message);
   }
-  const retryable = fromDatabaseError(error);
-  if (retryable) return errorResponse(c, retryable.status, retryable.code, retryable.message);
+  const known = fromDatabaseError(error);
+  if (known) {
+    // A value the database refused is the caller's 400, but also a rule the input guard or a schema misses.
+    if (known.code === 'validation_error') c.var.ctx?.log.warn({ err: error, path: c.req.path, method: c.req.method }, 'database refused a value that validation let through');
+    return errorResponse(c, known.status, known.code, known.message);
+  }
   c.var.ctx?.log.error({ err: error, path: c.req.path, method: c.req.method }, 'unhandled error');
   return errorResponse(c, 500, 'internal_error', 'internal error; the server log has the details');
 }

@@ -7,7 +7,7 @@ import packageJson from '../../package.json' with { type: 'json' };
 import type { Principal } from '../auth/principal.js';
 import type { AppContext } from '../context.js';
 import { AppError, fromDatabaseError } from '../errors.js';
-import { describeZodError } from '../validation.js';
+import { describeZodError, findUnstorableInput } from '../validation.js';
 import { jsonSchemaOf, type ToolDefinition } from './tool.js';
 import { TOOLS } from './tools/index.js';
 
@@ -54,6 +54,8 @@ export function createMcpServer(ctx: AppContext, principal: Principal, tools: re
       return errorResult(undefined, new AppError('not_found', `unknown tool "${request.params.name}"; call tools/list for the available tools`), ctx);
     }
     try {
+      const unstorable = findUnstorableInput(request.params.arguments ?? {});
+      if (unstorable) throw new AppError('validation_error', unstorable.message, unstorable.field);
       const input = tool.input.parse(request.params.arguments ?? {});
       const result = (await tool.run(ctx, principal, input)) as Record<string, unknown>;
       return { structuredContent: result, content: [{ type: 'text', text: JSON.stringify(result) }] };

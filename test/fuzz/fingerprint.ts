@@ -1,0 +1,34 @@
+// A cheap fingerprint of everything a write can touch: row counts, and the newest updated_at where a table
+// has one (every command sets it on the rows it changes). Equal before and after a refused request means
+// nothing was half-written. Sessions are left out: they are the one thing a refused login may legitimately
+// not touch either, but signing in successfully creates one.
+import type pg from 'pg';
+
+const PARTS = [
+  `(SELECT count(*) || '/' || coalesce(max(updated_at)::text, '-') FROM records)`,
+  `(SELECT count(*) FROM record_links)`,
+  `(SELECT count(*) FROM record_users)`,
+  `(SELECT count(*) || '/' || coalesce(max(updated_at)::text, '-') FROM custom_columns)`,
+  `(SELECT count(*) FROM custom_field_values)`,
+  `(SELECT count(*) FROM events)`,
+  `(SELECT count(*) || '/' || coalesce(max(completed_at)::text, '-') FROM webhook_deliveries)`,
+  `(SELECT count(*) FROM webhook_delivery_queue)`,
+  `(SELECT count(*) || '/' || coalesce(max(updated_at)::text, '-') FROM webhooks)`,
+  `(SELECT count(*) || '/' || coalesce(max(updated_at)::text, '-') FROM users)`,
+  `(SELECT count(*) FROM api_keys)`,
+  `(SELECT count(*) FROM companies)`,
+];
+const QUERY = `SELECT concat_ws(' ', ${PARTS.join(', ')}) AS fingerprint`;
+const NAMES = ['records', 'record_links', 'record_users', 'custom_columns', 'custom_field_values', 'events', 'webhook_deliveries', 'webhook_delivery_queue', 'webhooks', 'users', 'api_keys', 'companies'];
+
+export async function fingerprint(pool: pg.Pool): Promise<string> {
+  const { rows } = await pool.query<{ fingerprint: string }>(QUERY);
+  return rows[0]!.fingerprint;
+}
+
+/** Which tables differ between two fingerprints, for the failure message. */
+export function describeChange(before: string, after: string): string {
+  const a = before.split(' ');
+  const b = after.split(' ');
+  return NAMES.filter((_, i) => a[i] !== b[i]).map((name) => `${name} ${a[NAMES.indexOf(name)]} → ${b[NAMES.indexOf(name)]}`).join(', ');
+}

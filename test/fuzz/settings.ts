@@ -1,0 +1,29 @@
+// How long the fuzz properties run. `npm test` (CI) uses a fixed seed and few runs so a failure replays
+// exactly and the suite stays within its time budget; `npm run fuzz` sets FUZZ_RUNS (many more runs) and
+// leaves FUZZ_SEED unset for a fresh seed each time, printed so a failure can be replayed with FUZZ_SEED=….
+import type { Parameters } from 'fast-check';
+
+/** The seed every CI run uses: a failure in CI replays on any machine. */
+export const CI_SEED = 20_260_422;
+
+const runsFromEnv = Number(process.env.FUZZ_RUNS);
+const seedFromEnv = process.env.FUZZ_SEED;
+
+/** True under `npm run fuzz` (FUZZ_RUNS set): many runs, random seed unless FUZZ_SEED pins one. */
+export const LONG_MODE = Number.isInteger(runsFromEnv) && runsFromEnv > 0;
+
+const seed = seedFromEnv !== undefined && seedFromEnv !== '' ? Number(seedFromEnv) : LONG_MODE ? (Date.now() ^ (Math.random() * 0x7fffffff)) | 0 : CI_SEED;
+if (LONG_MODE) console.log(`fuzz: ${runsFromEnv} runs per property, FUZZ_SEED=${seed}`);
+
+/**
+ * fast-check parameters for one property: `ciRuns` in CI, FUZZ_RUNS × `ciRuns` / 10 (at least FUZZ_RUNS / 10)
+ * in the long mode, so cheap properties keep their larger share.
+ */
+export function fuzzParams<T>(ciRuns: number): Parameters<T> {
+  const numRuns = LONG_MODE ? Math.max(Math.ceil(runsFromEnv / 10), Math.round((runsFromEnv * ciRuns) / 10)) : ciRuns;
+  // endOnFailure: shrinking an HTTP call sequence is slow and the first counterexample already names the route.
+  return { seed, numRuns, endOnFailure: !LONG_MODE, verbose: 1 };
+}
+
+/** Per-test time limit: generous in the long mode. */
+export const FUZZ_TEST_TIMEOUT_MS = LONG_MODE ? 60 * 60 * 1000 : 60_000;
