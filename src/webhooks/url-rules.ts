@@ -1,6 +1,6 @@
 // The webhook URL rules of spec §5, applied when a webhook is saved. The connect-time guard
 // (src/delivery/guarded-lookup.ts) checks again at every delivery: DNS answers change after saving.
-import dns from 'node:dns';
+import { systemNameResolver } from '../delivery/dns-resolver.js';
 import { validationError } from '../errors.js';
 import { blockedAddressReason, blockedHostNameReason, hostOf, type Cidr } from './address-policy.js';
 
@@ -9,7 +9,8 @@ const SAVE_TIME_DNS_TIMEOUT_MS = 2_000;
 
 export type Resolver = (hostname: string) => Promise<Array<{ address: string; family: number }>>;
 
-export const systemResolver: Resolver = (hostname) => dns.promises.lookup(hostname, { all: true, verbatim: true });
+/** DNS servers through c-ares and /etc/hosts, cached: never dns.lookup, whose thread pool logins' scrypt shares. */
+export const systemResolver: Resolver = (hostname) => systemNameResolver().lookup(hostname, { budgetMs: SAVE_TIME_DNS_TIMEOUT_MS });
 
 const ALLOW_HINT = 'set WEBHOOK_ALLOW_PRIVATE to a CIDR such as 127.0.0.1/32 to allow it for local testing';
 
@@ -62,8 +63,8 @@ export async function checkWebhookUrl(raw: string, allowPrivate: readonly Cidr[]
     }),
   ]).finally(() => clearTimeout(timer));
   if (answers.length > 0 && answers.every((answer) => blockedAddressReason(answer.address, allowPrivate) !== null)) {
-    const first = answers[0]!.address;
-    throw validationError('url', `host ${host} resolves only to private or internal addresses (${first}: ${blockedAddressReason(first, allowPrivate)}); ${ALLOW_HINT}`);
+    // Never which address or range: the message would otherwise map the internal network for whoever saves URLs.
+    throw validationError('url', `host ${host} resolves to a private address, which webhooks may not reach; use a public HTTPS endpoint (an operator can exempt ranges with WEBHOOK_ALLOW_PRIVATE for local testing)`);
   }
   return normalized;
 }

@@ -5,7 +5,8 @@ import fs from 'node:fs';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCidrList } from '../../src/config.js';
-import { createDeliverySender, RESPONSE_BODY_CAP_BYTES, USER_AGENT, type DeliveryRequest } from '../../src/delivery/sender.js';
+import { createDeliverySender, dnsBudgetMs, RESPONSE_BODY_CAP_BYTES, USER_AGENT, type DeliveryRequest } from '../../src/delivery/sender.js';
+import { startDnsServer, type DnsTestServer } from '../helpers/dns-server.js';
 import { startHttpsReceiver, type HttpsReceiver } from '../helpers/https-receiver.js';
 
 const LOOPBACK = parseCidrList('127.0.0.1/32');
@@ -175,7 +176,9 @@ describe('the connect-time address guard (WEBHOOK_ALLOW_PRIVATE unset)', () => {
     const before = receiver.requests.length;
     const outcome = await createDeliverySender({ timeoutMs: 2_000, allowPrivate: [], ca, resolve }).send(request({ url: `https://hooks.switchboard.test:${receiver.port}/` }));
     expect(outcome).toMatchObject({ status: 'failed', error: { kind: 'blocked_address' } });
-    expect(outcome.error!.message).toContain('hooks.switchboard.test (127.0.0.1)');
+    // The message names the host and says why, but never the address it resolved to, nor its range.
+    expect(outcome.error!.message).toMatch(/^refused to connect to hooks\.switchboard\.test: it resolves to a private address;/);
+    expect(outcome.error!.message).not.toMatch(/127\.0\.0\.|loopback/);
     expect(asked).toEqual(['hooks.switchboard.test']);
     expect(receiver.requests.length).toBe(before);
   });
@@ -198,6 +201,54 @@ describe('the connect-time address guard (WEBHOOK_ALLOW_PRIVATE unset)', () => {
     expect(outcome).toMatchObject({ status: 'success', statusCode: 200 });
     expect(receiver.requests[before]!.path).toBe('/pinned');
     expect(lookups).toBe(1);
+  });
+});
+
+describe('DNS through the configured servers (c-ares, never the thread pool)', () => {
+  let dnsServer: DnsTestServer;
+  beforeAll(async () => {
+    dnsServer = await startDnsServer();
+    dnsServer.answer('receiver.switchboard.test', ['127.0.0.1']);
+    dnsServer.silence('dead.switchboard.test');
+  });
+  afterAll(() => dnsServer.close());
+
+  it('a name answered by the DNS server is delivered to the checked address', async () => {
+    receiver.setResponder(() => ({ status: 200 }));
+    const sender = createDeliverySender({ timeoutMs: 2_000, allowPrivate: LOOPBACK, ca, dnsServers: [dnsServer.address] });
+    try {
+      const outcome = await sender.send(request({ url: `https://receiver.switchboard.test:${receiver.port}/via-dns` }));
+      expect(outcome).toMatchObject({ status: 'success', statusCode: 200 });
+      expect(dnsServer.queriesFor('receiver.switchboard.test')).toBeGreaterThan(0);
+    } finally {
+      await sender.close();
+    }
+  });
+
+  it('a name whose DNS never answers fails as dns within its share of the timeout, not as timeout', async () => {
+    const sender = createDeliverySender({ timeoutMs: 600, allowPrivate: LOOPBACK, ca, dnsServers: [dnsServer.address] });
+    try {
+      expect(dnsBudgetMs(600)).toBe(300);
+      const outcome = await sender.send(request({ url: `https://dead.switchboard.test:${receiver.port}/` }));
+      expect(outcome).toMatchObject({ status: 'failed', statusCode: null, error: { kind: 'dns', message: 'could not resolve dead.switchboard.test: no answer from DNS within 300 ms' } });
+      expect(dnsServer.queriesFor('dead.switchboard.test')).toBeGreaterThan(0);
+    } finally {
+      await sender.close();
+    }
+  });
+
+  it('a failed connection to a name never echoes the address the name resolved to', async () => {
+    const port = await freePort();
+    const sender = createDeliverySender({ timeoutMs: 2_000, allowPrivate: LOOPBACK, ca, dnsServers: [dnsServer.address] });
+    try {
+      const outcome = await sender.send(request({ url: `https://receiver.switchboard.test:${port}/` }));
+      expect(outcome).toMatchObject({ status: 'failed', error: { kind: 'connect' } });
+      expect(outcome.error!.message).toMatch(/ECONNREFUSED/);
+      expect(outcome.error!.message).toContain('receiver.switchboard.test');
+      expect(outcome.error!.message).not.toContain('127.0.0.1');
+    } finally {
+      await sender.close();
+    }
   });
 });
 

@@ -1,9 +1,11 @@
 // The address policy, table-tested against every range of blocked-addresses.md: the first and last address
 // of each range are refused, and a public neighbour just outside is allowed (where one exists).
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { parseCidrList } from '../../src/config.js';
+import { createNameResolver } from '../../src/delivery/dns-resolver.js';
 import { BLOCKED_IPV4_RANGES, BLOCKED_IPV6_RANGES, blockedHostNameReason, isBlockedAddress } from '../../src/webhooks/address-policy.js';
-import { normalizeWebhookUrl } from '../../src/webhooks/url-rules.js';
+import { checkWebhookUrl, normalizeWebhookUrl, type Resolver } from '../../src/webhooks/url-rules.js';
+import { startDnsServer } from '../helpers/dns-server.js';
 
 // [range, first address, last address]
 const IPV4: Array<[string, string, string]> = [
@@ -150,5 +152,40 @@ describe('odd spellings in URLs are classified on their normalized form', () => 
 
   it('allowed through WEBHOOK_ALLOW_PRIVATE, normalized', () => {
     expect(normalizeWebhookUrl('https://0x7f.1:8443/hook', parseCidrList('127.0.0.1/32'))).toBe('https://127.0.0.1:8443/hook');
+  });
+});
+
+const dnsServer = await startDnsServer();
+const names = createNameResolver({ servers: [dnsServer.address] });
+const resolve: Resolver = (hostname) => names.lookup(hostname);
+afterAll(async () => {
+  names.close();
+  await dnsServer.close();
+});
+
+describe('save-time messages never echo a resolved private address', () => {
+
+  it.each([
+    ['10.1.2.3', /10\.1\.2\.3|10\.0\.0\.0|RFC 1918|private \(/],
+    ['169.254.169.254', /169\.254|link-local|metadata/],
+    ['127.0.0.1', /127\.0\.0|loopback/],
+    ['fd00:ec2::254', /fd00|unique local|AWS/],
+    ['::ffff:7f00:1', /::ffff|7f00|127\.0\.0|loopback/],
+  ])('a name resolving to %s is refused saying "resolves to a private address", not which', async (address, leak) => {
+    const name = `private-${['10.1.2.3', '169.254.169.254', '127.0.0.1', 'fd00:ec2::254', '::ffff:7f00:1'].indexOf(address)}.switchboard.test`;
+    dnsServer.answer(name, [address]);
+    const refusal = checkWebhookUrl(`https://${name}/hook`, [], resolve);
+    await expect(refusal).rejects.toThrow(new RegExp(`^url: host ${name.replace(/\./g, '\\.')} resolves to a private address`));
+    const message = await refusal.catch((error: Error) => error.message);
+    expect(message).not.toMatch(leak);
+  });
+
+  it('a name with a public answer beside a private one is accepted at save time (the connect-time guard refuses it)', async () => {
+    dnsServer.answer('mixed.switchboard.test', ['93.184.216.34', '10.1.2.3']);
+    await expect(checkWebhookUrl('https://mixed.switchboard.test/', [], resolve)).resolves.toBe('https://mixed.switchboard.test/');
+  });
+
+  it('an IP literal the user typed is named, with its range', async () => {
+    await expect(checkWebhookUrl('https://10.1.2.3/hook', [], resolve)).rejects.toThrow(/points to 10\.1\.2\.3, a private \(RFC 1918\) \(10\.0\.0\.0\/8\) address/);
   });
 });

@@ -114,7 +114,7 @@ describe('URL and event rules', () => {
     const admin = await t.signup();
     const principal = { userId: admin.userId, companyId: admin.companyId, role: 'admin' as const, via: 'system' as const };
     const resolve = async () => [{ address: '10.1.2.3', family: 4 }, { address: '::1', family: 6 }];
-    await expect(createWebhookCommand(t.ctx, principal, { ...valid, url: 'https://rebind.example.com/' } as never, { resolve })).rejects.toThrow(/resolves only to private or internal addresses \(10\.1\.2\.3/);
+    await expect(createWebhookCommand(t.ctx, principal, { ...valid, url: 'https://rebind.example.com/' } as never, { resolve })).rejects.toThrow(/^url: host rebind\.example\.com resolves to a private address(?![^]*(10\.1\.2\.3|::1))/);
     const mixed = async () => [{ address: '10.1.2.3', family: 4 }, { address: '93.184.216.34', family: 4 }];
     await expect(createWebhookCommand(t.ctx, principal, { ...valid, url: 'https://mixed.example.com/' } as never, { resolve: mixed })).resolves.toMatchObject({ url: 'https://mixed.example.com/' });
     const allowing = await createTestApp({ WEBHOOK_ALLOW_PRIVATE: '10.0.0.0/8,::1/128' });
