@@ -21,6 +21,10 @@ const round = (value: number) => Math.round(value * 1e6) / 1e6;
 export interface LoadedRecord {
   type: RecordType;
   dto: RecordDto;
+  /** Events published about the record so far (its record version); read under the lock when tracking. */
+  version: number;
+  /** The feed position (xid8 as text) of the record's last event. */
+  lastEventXid: string;
 }
 
 interface LinkJson {
@@ -44,6 +48,8 @@ interface LoadedRow {
   notes: unknown;
   created_at: string;
   updated_at: string;
+  version: number;
+  last_event_xid: string;
   links: LinkJson[];
   user_ids: string[];
   custom_values: Array<{ columnId: string; value: string }>;
@@ -62,7 +68,7 @@ export async function loadDtos(db: DbOrTx, companyId: string, ids: readonly stri
   // is `to`; both halves use an index (the primary key and record_links_to_idx).
   const { rows } = await db.execute<LoadedRow & Record<string, unknown>>(sql`
     SELECT r.id, r.type, r.name, r.first_name, r.last_name, r.emails, r.amount, r.status, r.due_date::text AS due_date,
-      r.notes, r.created_at, r.updated_at,
+      r.notes, r.created_at, r.updated_at, r.version, r.last_event_xid::text AS last_event_xid,
       COALESCE((
         SELECT json_agg(json_build_object('otherId', l.other_id, 'otherType', l.other_type, 'quantity', l.quantity, 'amount', l.amount)
                         ORDER BY l.created_at, l.other_id)
@@ -82,7 +88,7 @@ export async function loadDtos(db: DbOrTx, companyId: string, ids: readonly stri
     FROM records r
     WHERE r.company_id = ${companyId} AND r.id = ANY(${sql.param(unique)}::uuid[])
     ORDER BY r.id`);
-  for (const row of rows) result.set(row.id, { type: row.type, dto: toDto(row) });
+  for (const row of rows) result.set(row.id, { type: row.type, dto: toDto(row), version: row.version, lastEventXid: row.last_event_xid });
   return result;
 }
 
@@ -140,8 +146,13 @@ export function searchTextOf(fields: { name?: string | null; firstName?: string 
     .toLowerCase();
 }
 
-/** Bumps `updatedAt` of records whose DTO moved (no-op writes never reach here). */
+/**
+ * Bumps `updatedAt`, the record version and the last event's feed position of records whose DTO moved (no-op
+ * writes never reach here); the event gets the same position (publishEvents, `xidFloor`).
+ */
 export async function touchRecords(db: DbOrTx, ids: string[], at: string): Promise<void> {
   if (ids.length === 0) return;
-  await db.update(records).set({ updatedAt: at }).where(sql`${records.id} = ANY(${sql.param(ids)}::uuid[])`);
+  await db.execute(sql`
+    UPDATE records SET updated_at = ${at}, version = version + 1, last_event_xid = greatest(last_event_xid, pg_current_xact_id())
+    WHERE id = ANY(${sql.param(ids)}::uuid[])`);
 }

@@ -66,17 +66,20 @@ export function openWrite(tx: Tx, principal: Principal): RecordWrite {
       for (const id of [...order].sort((a, b) => rank(a) - rank(b))) {
         const previous = before.get(id);
         const current = after.get(id);
+        // Record versions: 1 for `created` (the row's default); otherwise the version read under the lock + 1,
+        // which touchRecords stores for updates. The lock is held to commit, so versions follow commit order; the
+        // feed position is at least the previous event's (xidFloor), so the feed lists them in that order too.
         if (created.has(id) && current) {
-          drafts.push({ name: `${current.type}.created`, entityId: id, payload: { [current.type]: current.dto } });
+          drafts.push({ name: `${current.type}.created`, entityId: id, recordVersion: current.version, payload: { [current.type]: current.dto } });
         } else if (deleted.has(id) && previous) {
           const { type, dto } = previous;
-          drafts.push({ name: `${type}.deleted`, entityId: id, payload: { [`${type}Id`]: id, [type]: dto } });
+          drafts.push({ name: `${type}.deleted`, entityId: id, recordVersion: previous.version + 1, xidFloor: previous.lastEventXid, payload: { [`${type}Id`]: id, [type]: dto } });
         } else if (previous && current) {
           const changes = computeChanges(previous.dto as Record<string, unknown>, current.dto as Record<string, unknown>);
           if (!hasChanges(changes)) continue;
           current.dto.updatedAt = now.toISOString();
           moved.push(id);
-          drafts.push({ name: `${current.type}.updated`, entityId: id, payload: { [current.type]: current.dto, changes } });
+          drafts.push({ name: `${current.type}.updated`, entityId: id, recordVersion: previous.version + 1, xidFloor: previous.lastEventXid, payload: { [current.type]: current.dto, changes } });
         }
       }
       await touchRecords(tx, moved, now.toISOString());

@@ -1,5 +1,6 @@
 // Publishing = writing events (and, through enqueueDeliveries, their delivery rows) inside the caller's
 // transaction. Nothing here touches the network: if the write rolls back, its events and deliveries never existed.
+import { sql } from 'drizzle-orm';
 import type { Tx } from '../db/pool.js';
 import { events } from '../db/schema/index.js';
 import { enqueueDeliveries } from '../delivery/enqueue.js';
@@ -18,6 +19,11 @@ export interface EventDraft {
   entityId: string;
   /** The record's version for this event (spec §10; see openWrite); absent for an event not about a record. */
   recordVersion?: number;
+  /**
+   * The feed position (xid8, as text) of the record's previous event: this event's position is at least that,
+   * so the feed lists a record's events in record-version order (see src/events/feed.ts).
+   */
+  xidFloor?: string;
   payload: Record<string, unknown>;
 }
 
@@ -43,6 +49,7 @@ export async function publishEvents(tx: Tx, actor: Actor, drafts: readonly Event
     name: draft.name,
     entityId: draft.entityId,
     recordVersion: draft.recordVersion ?? null,
+    xid: draft.xidFloor === undefined ? sql`pg_current_xact_id()` : sql`greatest(pg_current_xact_id(), ${draft.xidFloor}::xid8)`,
     userId: actor.userId,
     createdAt: timestamp,
     body: serializeEnvelope({

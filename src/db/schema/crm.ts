@@ -1,4 +1,4 @@
-import { date, jsonb, numeric, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { date, integer, jsonb, numeric, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'string' });
 
@@ -17,6 +17,8 @@ export const records = pgTable('records', {
   searchText: text('search_text').notNull().default(''),
   createdAt: ts('created_at').notNull(),
   updatedAt: ts('updated_at').notNull(),
+  /** Events published about the record so far: the last record version (migration 0007). */
+  version: integer('version').notNull().default(1),
 });
 
 export const recordLinks = pgTable(
