@@ -169,7 +169,7 @@ async function loadRetryChain(db: DbOrTx, companyId: string, id: string): Promis
       WHERE d.company_id = ${companyId} AND up.depth < ${RETRY_CHAIN_MAX}
     ),
     down AS (
-      (SELECT id, 0 AS depth FROM up ORDER BY depth DESC LIMIT 1)
+      (SELECT up.id, 0 AS depth FROM up ORDER BY up.depth DESC LIMIT 1)
       UNION ALL
       SELECT d.id, down.depth + 1 FROM webhook_deliveries d JOIN down ON d.retry_of = down.id
       WHERE d.company_id = ${companyId} AND down.depth < ${RETRY_CHAIN_MAX}

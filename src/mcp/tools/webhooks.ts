@@ -20,7 +20,8 @@ export const webhookTools = [
     description:
       'Subscribes an HTTPS URL to CRM events: from now on every matching change is POSTed there as JSON (an envelope {event, data: {userId, companyId, entityId, payload}, timestamp}). ' +
       `Required: url (absolute https:// URL on a public host; http:// is rejected) and events (1–15 distinct names of: ${EVENTS_TEXT}). ` +
-      'Optional: description (≤500 chars), secret (8–256 chars; when set every request carries X-Webhook-Signature = lowercase hex HMAC-SHA256(secret, raw body)), enabled (default true). ' +
+      'Optional: description (≤500 chars), secret (8–256 chars; when set every request carries X-Webhook-Signature = lowercase hex HMAC-SHA256(secret, raw body)), enabled (default true), ' +
+      'retryPolicy ("none", the default: each delivery is attempted once; "exponential": failures that can succeed later — timeouts, connection, DNS and TLS errors, HTTP 408, 425, 429, 5xx — are attempted again on the server\'s retry schedule, each attempt its own delivery linked by retryOf). ' +
       'Returns the webhook; the secret is never returned (hasSecret tells whether one is set). Admins only.',
     input: CreateWebhookInput,
     output: WebhookSchema,
@@ -31,7 +32,8 @@ export const webhookTools = [
     name: 'update_webhook',
     title: 'Update webhook',
     description:
-      'Changes a webhook. Required: id. Optional, any of: url, events (REPLACES the whole list; 1–15 distinct event names), description (null clears it), secret (a new signing secret; null removes signing), enabled (false stops new deliveries). ' +
+      'Changes a webhook. Required: id. Optional, any of: url, events (REPLACES the whole list; 1–15 distinct event names), description (null clears it), secret (a new signing secret; null removes signing), ' +
+      'enabled (false stops new deliveries and fails the queued ones as webhook_disabled, disabledReason "manual"; true re-enables a webhook disabled for any reason — manual, gone (its receiver answered 410) or failing — and clears disabledReason), retryPolicy ("none" or "exponential"). ' +
       'Fields left out stay as they are. Returns the updated webhook without its secret. Admins only.',
     input: UpdateWebhookInput.extend({ id: z.uuid({ error: 'must be a UUID' }).describe('the webhook to change') }),
     output: WebhookSchema,
@@ -43,7 +45,7 @@ export const webhookTools = [
     name: 'get_webhook',
     title: 'Get webhook',
     description:
-      'Returns one webhook by id: url, events, description, enabled, hasSecret, createdAt, updatedAt. The signing secret is included only with includeSecret: true, which admins alone may use.',
+      'Returns one webhook by id: url, events, description, enabled, hasSecret, retryPolicy, disabledReason/disabledAt (why and when it was disabled), lastDelivery, createdAt, updatedAt. The signing secret is included only with includeSecret: true, which admins alone may use.',
     input: Id('the webhook id').extend({ includeSecret: z.boolean({ error: 'must be true or false' }).optional().describe('also return the secret (admins only)') }),
     output: WebhookSchema.extend({ secret: z.string().nullable().optional().describe('present only with includeSecret: true') }),
     annotations: READ_ONLY,
@@ -78,7 +80,8 @@ export const webhookTools = [
     title: 'List webhook deliveries',
     description:
       'Searches the delivery log, newest first. Every POST attempt is a delivery with status pending, processing, success or failed, the HTTP statusCode, error {kind, message} ' +
-      '(kinds: http_status, timeout, dns, connect, tls, blocked_address, redirect, webhook_deleted), durationMs and timestamps. ' +
+      '(kinds: http_status, timeout, dns, connect, tls, blocked_address, redirect, webhook_deleted, webhook_disabled, secret_unavailable), durationMs, timestamps, ' +
+      'trigger (event, resend, retry, recover, test), attempt (1 for the first; automatic retries count up), retryOf (the attempt before a retry) and nextAttemptAt (on a failed delivery whose retry waits). ' +
       'All inputs optional: searchTerm (case-insensitive substring of the url or the event name, e.g. "hooks.example.com" or "deal."), status, event, webhookId, entityId (the CRM record), ' +
       'from/to (ISO-8601 time range on createdAt), page (from 1), pageSize (25 or 100). Returns {items, total, page, pageSize}. Use get_webhook_delivery for the request and response bodies.',
     input: ListDeliveriesInput,
@@ -90,7 +93,7 @@ export const webhookTools = [
     name: 'get_webhook_delivery',
     title: 'Get webhook delivery',
     description:
-      'Returns one delivery with everything needed to debug it: the exact request body and headers sent (signature masked), the response status and first 16 KiB of the response body, the error kind and message, duration, timestamps, and trigger/resendOf linking a resend to its original. Required: id.',
+      'Returns one delivery with everything needed to debug it: the exact request body and headers sent (signature masked), the response status and first 16 KiB of the response body, the error kind and message, duration, timestamps, trigger/resendOf linking a resend to its original, and retryChain: every attempt of its automatic-retry chain (attempt, status, nextAttemptAt). Required: id.',
     input: Id('the delivery id'),
     output: DeliveryDetailSchema,
     annotations: READ_ONLY,
