@@ -2,8 +2,9 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { Context } from 'hono';
-import { LoginThrottle } from '../../auth/login-throttle.js';
+import type { IncomingMessage } from 'node:http';
 import { createSession, deleteSession, SESSION_COOKIE, SESSION_TTL_MS } from '../../auth/sessions.js';
+import { addressKey, loginKeys, reserveAttempt, settleLoginAttempt, SIGNUP_PER_ADDRESS, type ThrottleKey } from '../../auth/throttle.js';
 import { authenticate, getUserOrThrow, signup } from '../../auth/users.js';
 import { AppError } from '../../errors.js';
 import type { HttpEnv } from '../env.js';
@@ -30,7 +31,29 @@ function startSessionCookie(c: Context<HttpEnv>, token: string) {
   });
 }
 
-export function authRoutes(throttle = new LoginThrottle()) {
+const tooMany = 'Too many attempts (per email, per client address); the Retry-After header gives the seconds to wait';
+const tooManyAttempts = { ...errorResponses[400], description: tooMany };
+
+/**
+ * The client's address from the socket, or null for in-process calls (no socket), which are then throttled
+ * per email only. Behind a reverse proxy every client shares the proxy's address (docs/operations.md).
+ */
+function clientAddress(c: Context<HttpEnv>): string | null {
+  const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+  const remote = incoming?.socket?.remoteAddress;
+  return remote ? addressKey(remote) : null;
+}
+
+/** Reserves the attempt before any hashing; a refusal is a 429 with Retry-After in whole seconds. */
+async function reserveOrThrow(c: Context<HttpEnv>, keys: ThrottleKey[]): Promise<void> {
+  const reservation = await reserveAttempt(c.var.ctx.db, keys);
+  if (reservation.ok) return;
+  const seconds = Math.max(1, Math.ceil(reservation.retryAfterMs / 1000));
+  c.header('Retry-After', String(seconds));
+  throw new AppError('too_many_requests', `${reservation.refusal}; try again in ${seconds} s`);
+}
+
+export function authRoutes() {
   const app = new OpenAPIHono<HttpEnv>();
 
   app.openapi(
@@ -40,10 +63,12 @@ export function authRoutes(throttle = new LoginThrottle()) {
       tags: ['auth'],
       summary: 'Create a company and its first admin, and start a session',
       request: { body: jsonBody(SignupInput) },
-      responses: { 201: jsonResponse(SessionResult, 'Signed up and signed in'), 400: errorResponses[400], 409: errorResponses[400] },
+      responses: { 201: jsonResponse(SessionResult, 'Signed up and signed in'), 400: errorResponses[400], 409: errorResponses[400], 429: tooManyAttempts },
     }),
     async (c) => {
       const { db } = c.var.ctx;
+      const address = clientAddress(c);
+      await reserveOrThrow(c, address ? [{ policy: SIGNUP_PER_ADDRESS, value: address }] : []);
       const result = await signup(db, c.req.valid('json'));
       startSessionCookie(c, await createSession(db, result.user.id));
       return c.json(result, 201);
@@ -57,22 +82,16 @@ export function authRoutes(throttle = new LoginThrottle()) {
       tags: ['auth'],
       summary: 'Sign in with email and password (sets an HTTP-only session cookie)',
       request: { body: jsonBody(LoginInput) },
-      responses: { 200: jsonResponse(SessionResult, 'Signed in'), 401: errorResponses[401] },
+      responses: { 200: jsonResponse(SessionResult, 'Signed in'), 401: errorResponses[401], 429: tooManyAttempts },
     }),
     async (c) => {
       const { db } = c.var.ctx;
       const { email, password } = c.req.valid('json');
-      const waitMs = throttle.retryAfterMs(email);
-      if (waitMs > 0) {
-        c.header('Retry-After', String(Math.ceil(waitMs / 1000)));
-        throw new AppError('too_many_requests', `too many failed sign-ins for this email; try again in ${Math.ceil(waitMs / 1000)} s`);
-      }
+      const address = clientAddress(c);
+      await reserveOrThrow(c, loginKeys(email, address));
       const user = await authenticate(db, email, password);
-      if (!user) {
-        throttle.recordFailure(email);
-        throw new AppError('unauthorized', 'email or password is incorrect');
-      }
-      throttle.recordSuccess(email);
+      await settleLoginAttempt(db, email, address, user !== null);
+      if (!user) throw new AppError('unauthorized', 'email or password is incorrect');
       startSessionCookie(c, await createSession(db, user.id));
       return c.json({ user }, 200);
     },
