@@ -123,11 +123,13 @@ function createCaresSource(servers: readonly string[] | undefined, queryTimeoutM
   if (servers && servers.length > 0) resolver.setServers([...servers]);
   const source: DnsSource = async (name) => {
     const [v4, v6] = await Promise.allSettled([resolver.resolve4(name, { ttl: true }), resolver.resolve6(name, { ttl: true })]);
-    const answers: DnsAnswer[] = [];
-    let ttl = Infinity;
-    if (v4.status === 'fulfilled') for (const r of v4.value) answers.push({ address: r.address, family: 4 }), (ttl = Math.min(ttl, r.ttl));
-    if (v6.status === 'fulfilled') for (const r of v6.value) answers.push({ address: r.address, family: 6 }), (ttl = Math.min(ttl, r.ttl));
-    if (answers.length > 0) return { answers, ttlSeconds: ttl };
+    const records = [
+      ...(v4.status === 'fulfilled' ? v4.value.map((r) => ({ address: r.address, family: 4, ttl: r.ttl })) : []),
+      ...(v6.status === 'fulfilled' ? v6.value.map((r) => ({ address: r.address, family: 6, ttl: r.ttl })) : []),
+    ];
+    if (records.length > 0) {
+      return { answers: records.map(({ address, family }) => ({ address, family })), ttlSeconds: Math.min(...records.map((r) => r.ttl)) };
+    }
     const codes = [v4, v6].map((r) => (r.status === 'rejected' ? String((r.reason as NodeJS.ErrnoException).code ?? 'EUNKNOWN') : 'ENODATA'));
     if (codes.every((code) => NOT_FOUND_CODES.has(code))) throw new DnsLookupError('ENOTFOUND', name, 'no such name, or no address for it');
     const code = codes.find((c) => !NOT_FOUND_CODES.has(c))!;

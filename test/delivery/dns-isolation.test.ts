@@ -3,7 +3,7 @@
 // a worker with many deliveries queued for the dead name keeps delivering to three real HTTPS receivers, and a
 // login over HTTP (scrypt, on libuv's thread pool like dns.lookup) stays fast while the dead lookups wait.
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Worker } from '../../src/delivery/worker.js';
+import { WORKER_DEFAULTS, type Worker } from '../../src/delivery/worker.js';
 import { createTestApp, type Tenant } from '../helpers/app.js';
 import { startDnsServer } from '../helpers/dns-server.js';
 import { listen } from '../helpers/http-server.js';
@@ -11,7 +11,7 @@ import { startHttpsReceiver } from '../helpers/https-receiver.js';
 import { createWebhook, deliveriesOf, publishContacts, startTestWorker, waitForDeliveries } from './fixtures.js';
 
 const TIMEOUT_MS = 8_000; // → a DNS budget of 4 s per delivery
-const DEAD_DELIVERIES = 64; // two waves of the per-webhook cap (32): ~8 s of dead lookups in flight
+const DEAD_DELIVERIES = 2 * WORKER_DEFAULTS.perWebhookCap; // two waves of 32: ~8 s of dead lookups in flight
 const HEALTHY_PER_WEBHOOK = 30;
 const LOGIN_SAMPLES = 9;
 /** The isolation bound the issue sets; the login normally takes ~50–150 ms here. */
@@ -83,12 +83,12 @@ describe('a webhook whose DNS never answers', () => {
     await waitHealthy(6 * HEALTHY_PER_WEBHOOK);
     const baselinePerSecond = (3 * HEALTHY_PER_WEBHOOK) / ((performance.now() - started) / 1000);
 
-    // The dead name's backlog: the worker fills the webhook's 32 slots with lookups that never get an answer.
+    // The dead name's backlog: the worker fills the webhook's slots (32) with lookups that never get an answer.
     await publishContacts(t, a!, DEAD_DELIVERIES, 'contact.created');
     const deadRows = async () => (await deliveriesOf(t, a!.companyId)).filter((r) => r.webhook_id === dead.id);
     for (const until = Date.now() + 10_000; ; ) {
       const inFlight = (await deadRows()).filter((r) => r.status === 'processing').length;
-      if (inFlight >= 32 && dnsServer.queriesFor('dead.switchboard.test') > 0) break;
+      if (inFlight >= WORKER_DEFAULTS.perWebhookCap && dnsServer.queriesFor('dead.switchboard.test') > 0) break;
       if (Date.now() > until) throw new Error(`the dead webhook's deliveries never went in flight (${inFlight} processing)`);
       await new Promise((r) => setTimeout(r, 20));
     }
