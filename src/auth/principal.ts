@@ -9,6 +9,8 @@ export interface Principal {
   companyId: string;
   role: UserRole;
   via: 'session' | 'api_key' | 'system';
+  /** The SHA-256 of the session token when `via` is 'session': the session a password change keeps. */
+  sessionTokenHash?: string;
 }
 
 export function requireAdmin(principal: Principal, action: string): void {

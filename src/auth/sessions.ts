@@ -1,5 +1,6 @@
-// Browser sessions: a random token in an HTTP-only cookie, stored server-side only as its SHA-256.
-import { and, eq, gt, lt, sql } from 'drizzle-orm';
+// Browser sessions: a random token in an HTTP-only cookie, stored server-side only as its SHA-256. Expired
+// rows are deleted by the API processes' housekeeping timer (housekeeping.ts).
+import { and, eq, gt, ne, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../db/pool.js';
 import { sessions, users } from '../db/schema/index.js';
 import type { Principal } from './principal.js';
@@ -15,18 +16,26 @@ export async function createSession(db: DbOrTx, userId: string): Promise<string>
     userId,
     expiresAt: new Date(Date.now() + SESSION_TTL_MS).toISOString(),
   });
-  // Opportunistic clean-up keeps the table small without a scheduler.
-  await db.delete(sessions).where(lt(sessions.expiresAt, sql`now()`));
   return token;
 }
 
 export async function findSessionPrincipal(db: DbOrTx, token: string): Promise<Principal | null> {
+  const tokenHash = sha256Hex(token);
   const [row] = await db
     .select({ userId: users.id, companyId: users.companyId, role: users.role })
     .from(sessions)
     .innerJoin(users, eq(users.id, sessions.userId))
-    .where(and(eq(sessions.tokenHash, sha256Hex(token)), gt(sessions.expiresAt, sql`now()`)));
-  return row ? { ...row, via: 'session' } : null;
+    .where(and(eq(sessions.tokenHash, tokenHash), gt(sessions.expiresAt, sql`now()`)));
+  return row ? { ...row, via: 'session', sessionTokenHash: tokenHash } : null;
+}
+
+/** Ends every session of a user except `keepTokenHash` (the caller's own, when a user changes their password). */
+export async function deleteOtherSessions(db: DbOrTx, userId: string, keepTokenHash?: string): Promise<number> {
+  const deleted = await db
+    .delete(sessions)
+    .where(and(eq(sessions.userId, userId), keepTokenHash ? ne(sessions.tokenHash, keepTokenHash) : undefined))
+    .returning({ tokenHash: sessions.tokenHash });
+  return deleted.length;
 }
 
 export async function deleteSession(db: DbOrTx, token: string): Promise<void> {

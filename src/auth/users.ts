@@ -5,6 +5,7 @@ import { companies, users } from '../db/schema/index.js';
 import { AppError, isUniqueViolation, notFound } from '../errors.js';
 import { DUMMY_PASSWORD_HASH, hashPassword, verifyPassword } from './passwords.js';
 import { requireAdmin, type Principal, type UserRole } from './principal.js';
+import { deleteOtherSessions } from './sessions.js';
 
 export interface UserDto {
   id: string;
@@ -115,6 +116,17 @@ export async function createUser(db: DbOrTx, principal: Principal, input: Create
 
 export type UpdateUserInput = Partial<CreateUserInput>;
 
+/**
+ * Serializes every change that could leave a company without an admin. Without it the last-admin check was
+ * check-then-act: two admins demoting (or removing) each other at once both saw "another admin remains" and
+ * both committed. The lock is the company row, FOR NO KEY UPDATE: two such changes queue on it and the second
+ * re-reads the admins after the first committed, while inserts that reference the company (records, users)
+ * take only KEY SHARE locks and never wait on it.
+ */
+async function lockCompanyAdmins(tx: DbOrTx, companyId: string): Promise<void> {
+  await tx.execute(sql`SELECT 1 FROM ${companies} WHERE ${companies.id} = ${companyId} FOR NO KEY UPDATE`);
+}
+
 async function assertAnotherAdminRemains(db: DbOrTx, principal: Principal, userId: string): Promise<void> {
   const [{ count } = { count: 0 }] = await db
     .select({ count: sql<number>`count(*)::int` })
@@ -123,23 +135,42 @@ async function assertAnotherAdminRemains(db: DbOrTx, principal: Principal, userI
   if (count === 0) throw new AppError('conflict', 'a company needs at least one admin; make another user admin first');
 }
 
+/**
+ * A new password ends the user's other sessions (a stolen cookie stops working); the session making the change,
+ * when it is the user's own, is kept. API keys are separate credentials, revoked on their own, and stay.
+ */
 export async function updateUser(db: DbOrTx, principal: Principal, id: string, input: UpdateUserInput): Promise<UserDto> {
   requireAdmin(principal, 'change users');
-  const current = await getUserOrThrow(db, principal, id);
-  if (input.email !== undefined) await assertEmailFree(db, input.email, id);
-  if (input.role === 'member' && current.role === 'admin') await assertAnotherAdminRemains(db, principal, id);
+  await getUserOrThrow(db, principal, id);
   const { password, ...fields } = input;
-  const [row] = await db
-    .update(users)
-    .set({ ...fields, ...(password !== undefined ? { passwordHash: await hashPassword(password) } : {}), updatedAt: sql`now()` })
-    .where(and(eq(users.id, id), eq(users.companyId, principal.companyId)))
-    .returning();
-  return toUserDto(row!);
+  // Hashed before the transaction: ~50 ms of scrypt must not hold the company lock.
+  const passwordHash = password !== undefined ? await hashPassword(password) : undefined;
+  try {
+    return await db.transaction(async (tx) => {
+      if (input.role !== undefined) await lockCompanyAdmins(tx, principal.companyId);
+      const current = await getUserOrThrow(tx, principal, id);
+      if (input.email !== undefined) await assertEmailFree(tx, input.email, id);
+      if (input.role === 'member' && current.role === 'admin') await assertAnotherAdminRemains(tx, principal, id);
+      const [row] = await tx
+        .update(users)
+        .set({ ...fields, ...(passwordHash !== undefined ? { passwordHash } : {}), updatedAt: sql`now()` })
+        .where(and(eq(users.id, id), eq(users.companyId, principal.companyId)))
+        .returning();
+      if (passwordHash !== undefined) await deleteOtherSessions(tx, id, principal.userId === id ? principal.sessionTokenHash : undefined);
+      return toUserDto(row!);
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) throw new AppError('conflict', `email: "${input.email}" is already registered`, 'email');
+    throw error;
+  }
 }
 
 export async function deleteUser(db: DbOrTx, principal: Principal, id: string): Promise<void> {
   requireAdmin(principal, 'remove users');
-  const current = await getUserOrThrow(db, principal, id);
-  if (current.role === 'admin') await assertAnotherAdminRemains(db, principal, id);
-  await db.delete(users).where(and(eq(users.id, id), eq(users.companyId, principal.companyId)));
+  await db.transaction(async (tx) => {
+    await lockCompanyAdmins(tx, principal.companyId);
+    const current = await getUserOrThrow(tx, principal, id);
+    if (current.role === 'admin') await assertAnotherAdminRemains(tx, principal, id);
+    await tx.delete(users).where(and(eq(users.id, id), eq(users.companyId, principal.companyId)));
+  });
 }

@@ -17,6 +17,19 @@ export function presentedApiKey(headers: { get(name: string): string | null | un
   return match ? match[1]!.trim() : null;
 }
 
+/**
+ * The host of an Origin header, or null when it names none: `null` (sandboxed frames, file: pages, some
+ * redirects) and anything unparsable count as foreign, never as a server error.
+ */
+function originHost(origin: string): string | null {
+  try {
+    const url = new URL(origin);
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url.host : null;
+  } catch {
+    return null;
+  }
+}
+
 export function resolvePrincipal(): MiddlewareHandler<HttpEnv> {
   return async (c, next) => {
     const { db } = c.var.ctx;
@@ -32,8 +45,8 @@ export function resolvePrincipal(): MiddlewareHandler<HttpEnv> {
     if (token) {
       // Cookies ride along on cross-site requests; SameSite=Lax stops most, and a foreign Origin stops the rest.
       const origin = c.req.header('origin');
-      if (UNSAFE.has(c.req.method) && origin && new URL(origin).host !== new URL(c.req.url).host) {
-        return errorResponse(c, 403, 'forbidden', `cross-site request from ${origin} refused`);
+      if (UNSAFE.has(c.req.method) && origin && originHost(origin) !== new URL(c.req.url).host) {
+        return errorResponse(c, 403, 'forbidden', `cross-site request from ${JSON.stringify(origin.slice(0, 200))} refused`);
       }
       c.set('principal', await findSessionPrincipal(db, token));
     }

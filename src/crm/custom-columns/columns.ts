@@ -1,9 +1,11 @@
 // Custom columns: defined per company and record type. Deleting a column, or removing a select option,
 // changes the records that held a value, so those records get `*.updated` events like any other write.
+// Defining, changing and deleting columns is for admins (a column's deletion erases every record's value);
+// members read them and fill in values.
 import { randomUUID } from 'node:crypto';
 import { and, asc, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
-import type { Principal } from '../../auth/principal.js';
+import { requireAdmin, type Principal } from '../../auth/principal.js';
 import type { DbOrTx, Tx } from '../../db/pool.js';
 import { customColumns, customFieldValues } from '../../db/schema/index.js';
 import { AppError, isUniqueViolation, notFound } from '../../errors.js';
@@ -105,6 +107,7 @@ export async function getCustomColumnOrThrow(db: DbOrTx, principal: Principal, i
 }
 
 export async function createCustomColumn(db: DbOrTx, principal: Principal, input: unknown): Promise<CustomColumnDto> {
+  requireAdmin(principal, 'add custom columns');
   const parsed = parseInput(CreateCustomColumnInput, input);
   const options = normalizeOptions(parsed.type, parsed.options);
   return withNameCheck(parsed.name, async () => {
@@ -117,6 +120,7 @@ export async function createCustomColumn(db: DbOrTx, principal: Principal, input
 }
 
 export async function updateCustomColumn(db: DbOrTx, principal: Principal, id: string, input: unknown): Promise<CustomColumnDto> {
+  requireAdmin(principal, 'change custom columns');
   const parsed = parseInput(UpdateCustomColumnInput, input);
   return withNameCheck(parsed.name, () =>
     db.transaction(async (tx) => {
@@ -137,6 +141,7 @@ export async function updateCustomColumn(db: DbOrTx, principal: Principal, id: s
 }
 
 export async function deleteCustomColumn(db: DbOrTx, principal: Principal, id: string): Promise<void> {
+  requireAdmin(principal, 'delete custom columns');
   await db.transaction(async (tx) => {
     const column = await getCustomColumnOrThrow(tx, principal, id);
     await clearValues(tx, principal, column, null);
