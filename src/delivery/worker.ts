@@ -8,7 +8,7 @@ import pg from 'pg';
 import type { AppContext } from '../context.js';
 import { envelopeTimestamp, observeDeliveryResult, recordRetryScheduled } from '../ops/metrics.js';
 import { decryptSecret } from '../webhooks/secret-box.js';
-import { disableFailingWebhooks, disableWebhooks } from '../webhooks/webhooks.js';
+import { disableFailingWebhooks, disableWebhooks } from '../webhooks/disable.js';
 import { DELIVERY_CHANNEL } from './enqueue.js';
 import { claimDeliveries, recordOutcomes, releaseClaims, releaseExpiredLeases, type ClaimedDelivery, type RecordedOutcome } from './queue.js';
 import { decideRetry } from './retry-rule.js';

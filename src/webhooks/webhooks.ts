@@ -17,6 +17,7 @@ import {
   type WebhookDto,
   type WebhookWithSecretDto,
 } from './schemas.js';
+import { failQueuedDeliveries } from './disable.js';
 import { decryptSecret, encryptSecret } from './secret-box.js';
 import { checkWebhookUrl, type Resolver } from './url-rules.js';
 
@@ -141,73 +142,6 @@ export async function updateWebhook(
     if (!row) throw notFound('webhook', id);
     if (disabling && !row.enabled) await failQueuedDeliveries(tx, [id], 'manual');
     return (await toWebhookDtos(tx, [row]))[0]!;
-  });
-}
-
-export type DisabledReason = NonNullable<WebhookRow['disabledReason']>;
-
-const DISABLED_MESSAGES: Record<DisabledReason, string> = {
-  manual: 'the webhook was disabled before this delivery was sent',
-  gone: 'the webhook was disabled because its receiver answered 410 Gone, before this delivery was sent',
-  failing: 'the webhook was disabled because all its deliveries failed for WEBHOOK_DISABLE_AFTER, before this delivery was sent',
-};
-
-/**
- * Deliveries still queued for these (now disabled) webhooks end failed with kind "webhook_disabled" and are
- * never sent; rows a worker holds in flight finish normally. A failed attempt whose retry was among them no
- * longer has a retry waiting (next_attempt_at cleared). Queue rows first, then log rows: the order every queue
- * statement locks in.
- */
-async function failQueuedDeliveries(tx: DbOrTx, webhookIds: readonly string[], reason: DisabledReason): Promise<void> {
-  const message = `${DISABLED_MESSAGES[reason]}; nothing was sent. Enable the webhook again, then resend or recover the failed deliveries`;
-  await tx.execute(sql`
-    WITH dropped AS (
-      DELETE FROM webhook_delivery_queue
-      WHERE webhook_id = ANY (${`{${webhookIds.join(',')}}`}::uuid[]) AND claim_token IS NULL
-      RETURNING delivery_id, retry_of
-    ),
-    failed AS (
-      UPDATE webhook_deliveries d
-      SET status = 'failed', error_kind = 'webhook_disabled', error_message = ${message}, completed_at = now()
-      FROM dropped WHERE d.id = dropped.delivery_id
-    )
-    UPDATE webhook_deliveries p SET next_attempt_at = NULL
-    FROM dropped WHERE p.id = dropped.retry_of AND p.next_attempt_at IS NOT NULL`);
-}
-
-/**
- * Disables webhooks that are still enabled (the worker calls it: reason "gone" after a 410) and fails their
- * queued deliveries, in one transaction. Returns the ids it disabled.
- */
-export async function disableWebhooks(db: DbOrTx, webhookIds: readonly string[], reason: DisabledReason): Promise<string[]> {
-  if (webhookIds.length === 0) return [];
-  return db.transaction(async (tx) => {
-    const disabled = await tx.execute<{ id: string }>(sql`
-      UPDATE webhooks SET enabled = false, disabled_reason = ${reason}, disabled_at = now(), updated_at = now()
-      WHERE id = ANY (${`{${webhookIds.join(',')}}`}::uuid[]) AND enabled
-      RETURNING id`);
-    const ids = disabled.rows.map((r) => r.id);
-    if (ids.length > 0) await failQueuedDeliveries(tx, ids, reason);
-    return ids;
-  });
-}
-
-/**
- * Auto-disable (reason "failing"): webhooks whose deliveries have all failed since at least `windowMs` ago
- * (failing_since, kept by the worker when it records results: set at the first failure after a success, cleared
- * by a success). `webhookIds` narrows the check to the webhooks that just failed; null checks all (the sweep).
- */
-export async function disableFailingWebhooks(db: DbOrTx, windowMs: number, webhookIds: readonly string[] | null): Promise<string[]> {
-  if (webhookIds !== null && webhookIds.length === 0) return [];
-  const only = webhookIds === null ? sql`` : sql`AND id = ANY (${`{${webhookIds.join(',')}}`}::uuid[])`;
-  return db.transaction(async (tx) => {
-    const disabled = await tx.execute<{ id: string }>(sql`
-      UPDATE webhooks SET enabled = false, disabled_reason = 'failing', disabled_at = now(), updated_at = now()
-      WHERE enabled AND failing_since IS NOT NULL AND failing_since <= now() - ${windowMs} * interval '1 millisecond' ${only}
-      RETURNING id`);
-    const ids = disabled.rows.map((r) => r.id);
-    if (ids.length > 0) await failQueuedDeliveries(tx, ids, 'failing');
-    return ids;
   });
 }
 

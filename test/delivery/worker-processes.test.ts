@@ -12,7 +12,7 @@ const t = await createTestApp({ WEBHOOK_ALLOW_PRIVATE: '127.0.0.1/32' });
 let receiver: HttpsReceiver;
 const children = new Set<ChildProcess>();
 
-function startWorkerProcess(): ChildProcess {
+function startWorkerProcess(env: Record<string, string> = {}): ChildProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', path.resolve('src/main.ts'), '--role', 'worker'], {
     env: {
       ...process.env,
@@ -22,6 +22,7 @@ function startWorkerProcess(): ChildProcess {
       WEBHOOK_TIMEOUT_MS: '3000', // lease = 2 × timeout + 2 s: a killed worker's rows return after 8 s
       NODE_EXTRA_CA_CERTS: receiver.caCertPath,
       LOG_LEVEL: 'info',
+      ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -81,6 +82,36 @@ describe('worker processes', () => {
     const received = new Set(receiver.requests.slice(before).map((r) => r.headers['x-webhook-delivery']));
     for (const row of rows) expect(received.has(row.id)).toBe(true);
 
+    second.kill('SIGTERM');
+    expect(await exited(second)).toBe(0);
+  }, 180_000);
+
+  it('a worker killed with SIGKILL while 100 retries wait: after a restart every retry is sent and succeeds', async () => {
+    const tenant = await t.signup();
+    await createWebhook(t, tenant, { url: `${receiver.url}/retry-after-crash`, events: ['contact.created'], retryPolicy: 'exponential' });
+    // The first attempt of each event fails (503), every later one succeeds.
+    const seen = new Set<string>();
+    receiver.setResponder((request) => {
+      const entity = JSON.parse(request.body).data.entityId as string;
+      if (seen.has(entity)) return { status: 200 };
+      seen.add(entity);
+      return { status: 503 };
+    });
+    const env = { WEBHOOK_RETRY_SCHEDULE: '5s' };
+    const first = startWorkerProcess(env);
+    await started(first);
+    await publishContacts(t, tenant, 100);
+    const waiting = await waitForDeliveries(t, tenant.companyId, (all) => all.length === 200 && all.filter((r) => r.status === 'failed').length === 100, 60_000);
+    expect(waiting.filter((r) => r.status === 'pending' && r.trigger === 'retry')).toHaveLength(100);
+    first.kill('SIGKILL');
+    await exited(first);
+
+    const second = startWorkerProcess(env);
+    const rows = await waitForDeliveries(t, tenant.companyId, (all) => all.filter((r) => r.status === 'success').length === 100, 60_000);
+    expect(rows).toHaveLength(200);
+    const retries = rows.filter((r) => r.trigger === 'retry');
+    expect(retries.every((r) => r.status === 'success')).toBe(true);
+    expect(new Set(retries.map((r) => (r as unknown as { retry_of: string }).retry_of))).toEqual(new Set(rows.filter((r) => r.trigger === 'event').map((r) => r.id)));
     second.kill('SIGTERM');
     expect(await exited(second)).toBe(0);
   }, 180_000);
