@@ -73,15 +73,23 @@ const CREATE_DEFAULTS: Record<RecordType, Record<string, unknown>> = {
   task: { status: 'open', dueDate: null },
 };
 
-/** Inserts prepared records (already validated against their schema) with their links, users and values. */
-export async function writeCreates(tx: Tx, principal: Principal, type: RecordType, items: PreparedWrite[]): Promise<[string[], Map<string, LoadedRecord>]> {
+/**
+ * Inserts prepared records (already validated against their schema) with their links, users and values.
+ * `ids` (one per item) lets a caller know the new ids before the write, e.g. to map an error to its row.
+ */
+export async function writeCreates(
+  tx: Tx,
+  principal: Principal,
+  type: RecordType,
+  items: PreparedWrite[],
+  ids: string[] = items.map(() => randomUUID()),
+): Promise<[string[], Map<string, LoadedRecord>]> {
   const write = openWrite(tx, principal);
   // Lock the link targets first, check them after: checked unlocked, a target deleted in between would fail
   // the link insert on its foreign key (a 500) instead of answering which field names a missing record.
   await write.track(items.flatMap((item) => [...item.links.values()].flatMap((targets) => targets.map((t) => t.id))));
   await checkReferences(tx, principal.companyId, type, items);
   const now = new Date().toISOString();
-  const ids = items.map(() => randomUUID());
   await tx.insert(records).values(
     items.map((item, index) => {
       const own = { ...CREATE_DEFAULTS[type], ...item.own };

@@ -15,6 +15,17 @@ export interface SizedDraft {
   payload: Record<string, unknown>;
 }
 
+/** `event_too_large`, with the record whose event it is (CSV import maps it back to a row). */
+export class EventTooLargeError extends AppError {
+  constructor(
+    message: string,
+    field: string | undefined,
+    readonly entityId: string,
+  ) {
+    super('event_too_large', message, field);
+  }
+}
+
 /** Throws `event_too_large`, naming the record and its largest field, when `body` exceeds the bound. */
 export function assertEventBodyFits(body: string, draft: SizedDraft): void {
   // Cheap first: a UTF-8 body is at most 3 bytes per UTF-16 unit, and at least 1.
@@ -23,11 +34,11 @@ export function assertEventBodyFits(body: string, draft: SizedDraft): void {
   if (bytes <= MAX_EVENT_BODY_BYTES) return;
   const largest = largestField(draft.payload);
   const what = largest ? `; its largest field is ${largest.field} (${describe(largest)})` : '';
-  throw new AppError(
-    'event_too_large',
+  throw new EventTooLargeError(
     `${largest ? `${largest.field}: ` : ''}this write would publish ${draft.name} for ${draft.entityId} with a ${bytes}-byte body${what}; ` +
       `an event body holds at most ${MAX_EVENT_BODY_BYTES} bytes (1 MiB). Nothing was written: link fewer records or store less in custom fields or notes.`,
     largest?.field,
+    draft.entityId,
   );
 }
 
