@@ -9,6 +9,13 @@ export type EventName = `${RecordType}.${EventAction}`;
 
 export const EVENT_NAMES = RECORD_TYPES.flatMap((type) => EVENT_ACTIONS.map((action) => `${type}.${action}` as EventName));
 
+/**
+ * The test event (POST /webhooks/{id}/test): sent to one webhook on an admin's request. It is not a CRM change,
+ * so it is never fanned out to other webhooks, never recovered and never listed in the event feed.
+ */
+export const TEST_EVENT_NAME = 'webhook.test';
+export type TestEventName = typeof TEST_EVENT_NAME;
+
 export function isEventName(value: unknown): value is EventName {
   return typeof value === 'string' && (EVENT_NAMES as readonly string[]).includes(value);
 }

@@ -1,9 +1,9 @@
 // The envelope receivers parse, serialized exactly once per event. Key order is fixed here (event, data,
 // timestamp; userId, companyId, entityId, payload) and the resulting string is what gets stored, signed and sent.
-import type { EventName } from './catalog.js';
+import type { EventName, TestEventName } from './catalog.js';
 
 export interface Envelope {
-  event: EventName;
+  event: EventName | TestEventName;
   data: {
     userId: string | null;
     companyId: string;
