@@ -103,7 +103,9 @@ export async function claimDeliveries(pool: pg.Pool, claim: ClaimRequest): Promi
      FROM claimed c LEFT JOIN webhooks w ON w.id = c.webhook_id, events e
      WHERE d.id = c.delivery_id AND e.id = d.event_id
      RETURNING d.id, d.company_id, d.webhook_id, d.event, d.url, d.attempt, e.body, e.record_version, w.secret_ciphertext,
-       (w.id IS NULL) AS webhook_missing, w.disabled_reason, coalesce(w.retry_policy, 'none') AS retry_policy`,
+       -- A test event is sent to a disabled webhook too: an admin checks the receiver before enabling it again.
+       (w.id IS NULL) AS webhook_missing, CASE WHEN d.trigger = 'test' THEN NULL ELSE w.disabled_reason END AS disabled_reason,
+       coalesce(w.retry_policy, 'none') AS retry_policy`,
     [
       [...claim.inFlightByWebhook.keys()],
       [...claim.inFlightByWebhook.values()],
