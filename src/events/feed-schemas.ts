@@ -34,7 +34,7 @@ export const FeedItemSchema = z.object({
 });
 
 export const FeedPageSchema = z.object({
-  items: z.array(FeedItemSchema).describe('events in feed order (commit order); empty when nothing new has committed'),
+  items: z.array(FeedItemSchema).describe('events in feed order (stable; per record in recordVersion order); empty when nothing new has committed yet'),
   nextCursor: z.string().describe('pass as `after` to get the events after this page; always present (an empty page returns the cursor it was given)'),
 });
 

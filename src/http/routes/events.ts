@@ -1,4 +1,4 @@
-// REST for the event feed (spec §9): GET /events pages through every event of the company in commit order.
+// REST for the event feed (spec §9): GET /events pages through every event of the company once, in a stable order.
 // Any signed-in user or API key may read it; it is scoped to the caller's company.
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import { readEventFeed } from '../../events/feed.js';
@@ -14,7 +14,7 @@ export function eventRoutes() {
       method: 'get',
       path: '/events',
       tags: ['events'],
-      summary: 'The event feed: every event of your company exactly once, in commit order, page by page',
+      summary: 'The event feed: every event of your company exactly once, in a stable order, page by page',
       description:
         'Call with `after` = the previous page’s `nextCursor` to continue; an empty page means nothing newer has committed yet (poll again). ' +
         'An event shows up once its write and every write that started before it have ended, so a long-running transaction delays the feed. ' +

@@ -9,7 +9,7 @@ export const eventTools = [
     name: 'list_events',
     title: 'List events (the event feed)',
     description:
-      'Pages through every CRM event of the company exactly once, in commit order: the same events webhooks receive, without needing a webhook. ' +
+      'Pages through every CRM event of the company exactly once, in one stable order (a record\'s events in recordVersion order): the same events webhooks receive, without needing a webhook. ' +
       'Each item has id (the event id), event, entityId, recordVersion (1 when the record was created, +1 for each later event about it), timestamp and envelope (the exact JSON a webhook receives). ' +
       `Optional: after (the nextCursor of the previous call; "${LATEST}" for a cursor at the current end; leave out to start at the oldest event kept), ` +
       `limit (1–${FEED_LIMIT_MAX}, default ${FEED_LIMIT_DEFAULT}), types (array of event names of: ${EVENT_NAMES.join(', ')}). ` +
