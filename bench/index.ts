@@ -1,13 +1,17 @@
 // `npm run bench`: every benchmark, each printing its figures and ratios against a baseline from the same run.
-// `npm run bench -- writes` (or `delivery`) runs one.
+// `npm run bench -- writes` (or `delivery`, or `baseline`) runs one.
 const benches: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   writes: async () => ({ run: (await import('./writes.js')).runWritesBench }),
   delivery: async () => ({ run: (await import('./delivery.js')).runDeliveryBench }),
+  import: async () => ({ run: (await import('./import.js')).runImportBench }),
+  // Only the BullMQ + Redis comparison (the delivery benchmark runs it too): `npm run bench -- baseline`.
+  baseline: async () => ({ run: (await import('./bullmq-baseline.js')).runBaselineBench }),
 };
 
 const only = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));
 for (const [name, load] of Object.entries(benches)) {
-  if (only.length > 0 && !only.includes(name)) continue;
+  // `baseline` runs only when named: the full run already includes it in the delivery benchmark.
+  if (only.length > 0 ? !only.includes(name) : name === 'baseline') continue;
   console.log(`\n### ${name}`);
   const { run } = await load();
   await run();
