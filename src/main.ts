@@ -1,6 +1,7 @@
 // Entry point: `npm start [-- --role api|worker|all]`. One process runs the API + UI + MCP, the delivery
 // worker, or both; any number of each may share one PostgreSQL server (DATABASE_URL).
-// First: stops an unsupported Node.js with a clear message before anything else loads.
+// Stops an unsupported Node.js with a clear message. `npm start` preloads it (--import), so it runs before the
+// app's modules are even parsed; imported here as well for direct `node --import tsx src/main.ts` runs.
 import './ops/node-version.js';
 import { serve } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
@@ -10,7 +11,8 @@ import { startWorker, type Worker } from './delivery/worker.js';
 import { createApp } from './http/app.js';
 import { createLogger } from './log.js';
 import { startMetricsServer } from './ops/metrics-http.js';
-import { openRuntime } from './runtime.js';
+import { openRuntime, SecretKeyMissingError } from './runtime.js';
+import { startAuthHousekeeping } from './auth/housekeeping.js';
 
 const SHUTDOWN_DEADLINE_MS = 15_000;
 
@@ -31,6 +33,10 @@ async function main() {
   try {
     runtime = await openRuntime(config, log);
   } catch (error) {
+    if (error instanceof SecretKeyMissingError) {
+      console.error(`Cannot start: ${error.message}`);
+      process.exit(2);
+    }
     if (error instanceof EmbeddedDatabaseError || error instanceof ConfigError) {
       console.error(`Cannot start: ${error.message}`);
       process.exit(1);
@@ -61,6 +67,8 @@ async function main() {
     );
   }
 
+  // Expired sessions and idle throttle counters are purged by the processes that create them.
+  const housekeeping = config.role !== 'worker' ? startAuthHousekeeping(ctx) : null;
   let worker: Worker | null = null;
   if (config.role !== 'api') worker = startWorker(ctx);
   // Worker-only processes have no other listener; any process may also serve /metrics on a port of its own.
@@ -82,6 +90,7 @@ async function main() {
     await Promise.all([
       server ? new Promise<void>((resolve) => server!.close(() => resolve())) : Promise.resolve(),
       worker?.stop(),
+      housekeeping?.stop(),
     ]);
     await runtime.close();
     process.exit(0);

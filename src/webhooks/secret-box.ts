@@ -3,6 +3,7 @@
 // Layout: 1 version byte | 12-byte IV | 16-byte tag | ciphertext. The version byte is where a future key
 // rotation (SECRET_KEY_PREVIOUS) plugs in: decrypt by version, re-encrypt under the current key.
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import type pg from 'pg';
 
 const VERSION = 1;
 const IV_BYTES = 12;
@@ -24,4 +25,10 @@ export function decryptSecret(key: Buffer, webhookId: string, box: Buffer): stri
   decipher.setAAD(Buffer.from(`webhook:${webhookId}`));
   decipher.setAuthTag(tag);
   return Buffer.concat([decipher.update(box.subarray(1 + IV_BYTES + TAG_BYTES)), decipher.final()]).toString('utf8');
+}
+
+/** How many webhooks hold a secret encrypted under some key: the data a replaced key would make unreadable. */
+export async function countEncryptedSecrets(pool: pg.Pool): Promise<number> {
+  const { rows } = await pool.query<{ count: number }>('SELECT count(*)::int AS count FROM webhooks WHERE secret_ciphertext IS NOT NULL');
+  return rows[0]?.count ?? 0;
 }
