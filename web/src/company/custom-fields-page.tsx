@@ -1,11 +1,13 @@
 // Company → Custom fields: columns defined per record type. A single-select keeps stable option values, so a
-// deal pipeline "stage" can be relabelled without touching the deals.
-import { Badge, Button, Group, Paper, Select, Table, TagsInput, TextInput, Title } from '@mantine/core';
+// deal pipeline "stage" can be relabelled without touching the deals. Admins add and delete fields; members see
+// the list without those controls (the API refuses them with 403 anyway).
+import { Badge, Button, Group, Paper, Select, Table, TagsInput, Text, TextInput, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useState, type FormEvent } from 'react';
 import { fieldError } from '../api/client.js';
 import { customColumns } from '../api/endpoints.js';
 import { CUSTOM_COLUMN_TYPES, RECORD_TYPES, type CustomColumnType, type RecordType } from '../api/types.js';
+import { useSession } from '../auth/session.js';
 import { ConfirmButton } from '../components/confirm-button.js';
 import { ErrorAlert } from '../components/error-alert.js';
 import { PageHeader } from '../components/page-header.js';
@@ -26,6 +28,7 @@ const TYPE_LABELS: Record<CustomColumnType, string> = {
 const entityOptions = RECORD_TYPES.map((t) => ({ value: t, label: RECORD_CONFIG[t].plural }));
 
 export function CustomFieldsPage() {
+  const { isAdmin } = useSession();
   const [entityType, setEntityType] = useState<RecordType>('contact');
   const list = useAsync(() => customColumns.list(entityType).then((r) => r.items.filter((c) => c.entityType === entityType)), [entityType]);
   const items = list.data ?? [];
@@ -34,7 +37,13 @@ export function CustomFieldsPage() {
     <>
       <PageHeader title="Custom fields" />
       <Select label="Record type" data={entityOptions} value={entityType} onChange={(v) => setEntityType((v ?? 'contact') as RecordType)} allowDeselect={false} maw={260} mb="md" />
-      <NewColumnForm key={entityType} entityType={entityType} onCreated={() => void list.reload()} />
+      {isAdmin ? (
+        <NewColumnForm key={entityType} entityType={entityType} onCreated={() => void list.reload()} />
+      ) : (
+        <Text size="sm" c="dimmed" mb="md">
+          Only admins can add, change or delete custom fields.
+        </Text>
+      )}
       <ErrorAlert error={list.error} />
       <Table.ScrollContainer minWidth={480}>
         <Table striped aria-label="Custom fields">
@@ -43,7 +52,7 @@ export function CustomFieldsPage() {
               <Table.Th>Name</Table.Th>
               <Table.Th>Type</Table.Th>
               <Table.Th>Options</Table.Th>
-              <Table.Th aria-label="Actions" />
+              {isAdmin && <Table.Th aria-label="Actions" />}
             </Table.Tr>
           </Table.Thead>
           <Table.Tbody>
@@ -60,21 +69,23 @@ export function CustomFieldsPage() {
                     ))}
                   </Group>
                 </Table.Td>
-                <Table.Td>
-                  <ConfirmButton
-                    label="Delete"
-                    ariaLabel={`Delete ${column.name}`}
-                    title="Delete custom field?"
-                    message={`“${column.name}” and its value on every ${RECORD_CONFIG[entityType].singular.toLowerCase()} will be removed.`}
-                    onConfirm={async () => {
-                      await customColumns.remove(column.id);
-                      await list.reload();
-                    }}
-                  />
-                </Table.Td>
+                {isAdmin && (
+                  <Table.Td>
+                    <ConfirmButton
+                      label="Delete"
+                      ariaLabel={`Delete ${column.name}`}
+                      title="Delete custom field?"
+                      message={`“${column.name}” and its value on every ${RECORD_CONFIG[entityType].singular.toLowerCase()} will be removed.`}
+                      onConfirm={async () => {
+                        await customColumns.remove(column.id);
+                        await list.reload();
+                      }}
+                    />
+                  </Table.Td>
+                )}
               </Table.Tr>
             ))}
-            <TableStatusRow colSpan={4} loading={list.loading} empty={items.length === 0} emptyText={`No custom fields for ${RECORD_CONFIG[entityType].plural.toLowerCase()} yet.`} />
+            <TableStatusRow colSpan={isAdmin ? 4 : 3} loading={list.loading} empty={items.length === 0} emptyText={`No custom fields for ${RECORD_CONFIG[entityType].plural.toLowerCase()} yet.`} />
           </Table.Tbody>
         </Table>
       </Table.ScrollContainer>
