@@ -15,6 +15,7 @@ import { listDeliveries } from '../src/delivery/queries.js';
 import { startWorker, type Worker } from '../src/delivery/worker.js';
 import { EVENT_NAMES } from '../src/events/catalog.js';
 import { createWebhook } from '../src/webhooks/webhooks.js';
+import { compareWithBullmq } from './bullmq-baseline.js';
 import { openBenchDatabase, percentile, type BenchDatabase } from './harness.js';
 
 const RAW_MS = 5_000;
@@ -35,7 +36,7 @@ interface Receiver {
   onReceipt: (entity: string, at: number) => void;
 }
 
-async function spawnReceiver(mode: 'ok' | 'tarpit'): Promise<Receiver> {
+export async function spawnReceiver(mode: 'ok' | 'tarpit'): Promise<Receiver> {
   const child = fork(new URL('./receiver-process.ts', import.meta.url).pathname, [], { env: { ...process.env, RECEIVER_MODE: mode }, execArgv: ['--import', 'tsx'] });
   return new Promise((resolve, reject) => {
     child.once('error', reject);
@@ -51,7 +52,7 @@ async function spawnReceiver(mode: 'ok' | 'tarpit'): Promise<Receiver> {
   });
 }
 
-async function rawCeiling(receiver: Receiver): Promise<number> {
+export async function rawCeiling(receiver: Receiver): Promise<number> {
   const agent = new Agent({ connect: { ca: receiver.ca } });
   const body = JSON.stringify({ event: 'contact.created', data: { padding: 'x'.repeat(940) }, timestamp: new Date().toISOString() });
   const headers = {
@@ -182,7 +183,7 @@ async function timeQueries(db: BenchDatabase, principal: Principal): Promise<Rec
   return figures;
 }
 
-async function company(db: BenchDatabase, name: string): Promise<Principal> {
+export async function company(db: BenchDatabase, name: string): Promise<Principal> {
   const { company, user } = await signup(db.ctx.db, { companyName: name, firstName: 'Bench', lastName: 'Mark', email: `${name.toLowerCase()}-${randomUUID().slice(0, 8)}@bench.example`, password: 'bench-password-1' });
   return { companyId: company.id, userId: user.id, role: 'admin', via: 'system' };
 }
@@ -224,6 +225,8 @@ async function throughput(db: BenchDatabase, healthy: Receiver, tarpit: Receiver
     console.log(`(b) end to end, 3 webhooks: ${f0(peak.rate)} deliveries/s (${peak.delivered} delivered); at peak ${latencyLine(peak.latencies)}`);
     const half = await endToEnd(db, principal, healthy, 3, HALF_MS, peak.rate / 2);
     console.log(`    at half of peak (${f0(peak.rate / 2)}/s offered): ${f0(half.rate)} deliveries/s; ${latencyLine(half.latencies)}`);
+    // The baseline of spec §12: the same N through Switchboard and through BullMQ + Redis, same receiver.
+    await compareWithBullmq(db, principal, healthy, raw);
 
     // The tarpit holds its connections until WEBHOOK_TIMEOUT_MS (2 s here); trust its CA too by sharing one sender CA list.
     await worker.stop();
