@@ -32,8 +32,8 @@ function ensureWebBuilt() {
   execFileSync(process.execPath, [path.join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', 'web/vite.config.ts', '--logLevel', 'warn'], { cwd: ROOT, stdio: 'inherit' });
 }
 
-/** Starts everything for one test file and stops it after the file's tests. Call at module level (top-level await): an afterAll registered inside beforeAll never runs. */
-export async function startE2e(): Promise<E2e> {
+/** Starts everything for one test file (`env` adds server variables) and stops it after the file's tests. Call at module level (top-level await): an afterAll registered inside beforeAll never runs. */
+export async function startE2e(env: Record<string, string> = {}): Promise<E2e> {
   ensureWebBuilt();
   fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
   const database = await createTestDatabase();
@@ -43,6 +43,7 @@ export async function startE2e(): Promise<E2e> {
     SECRET_KEY: Buffer.alloc(32, 9).toString('base64'),
     WEBHOOK_ALLOW_PRIVATE: '127.0.0.1/32',
     NODE_EXTRA_CA_CERTS: receiver.caCertPath,
+    ...env,
   });
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   afterAll(async () => {

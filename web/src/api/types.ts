@@ -109,6 +109,10 @@ export interface Webhook {
   events: EventName[];
   enabled: boolean;
   hasSecret: boolean;
+  retryPolicy: RetryPolicy;
+  /** null while enabled; why it was disabled otherwise. */
+  disabledReason: DisabledReason | null;
+  disabledAt: string | null;
   /** The newest delivery to this webhook; null before the first. */
   lastDelivery: { id: string; status: DeliveryStatus; statusCode: number | null; createdAt: string } | null;
   createdAt: string;
@@ -121,7 +125,12 @@ export interface WebhookInput {
   events: EventName[];
   secret?: string | null;
   enabled: boolean;
+  retryPolicy?: RetryPolicy;
 }
+
+export type RetryPolicy = 'none' | 'exponential';
+export type DisabledReason = 'manual' | 'gone' | 'failing';
+export type DeliveryTrigger = 'event' | 'resend' | 'retry' | 'recover' | 'test';
 
 export type DeliveryStatus = 'pending' | 'processing' | 'success' | 'failed';
 
@@ -137,14 +146,31 @@ export interface Delivery {
   error: { kind: string; message: string } | null;
   createdAt: string;
   completedAt: string | null;
-  trigger: 'event' | 'resend';
+  trigger: DeliveryTrigger;
   resendOf: string | null;
+  /** 1 for the first attempt; +1 per automatic retry. */
+  attempt: number;
+  retryOf: string | null;
+  /** On a failed delivery whose retry waits: when it is due. */
+  nextAttemptAt: string | null;
+}
+
+export interface RetryChainEntry {
+  id: string;
+  attempt: number;
+  status: DeliveryStatus;
+  statusCode: number | null;
+  errorKind: string | null;
+  createdAt: string;
+  completedAt: string | null;
+  nextAttemptAt: string | null;
 }
 
 export interface DeliveryDetail extends Delivery {
   requestHeaders: Record<string, string> | null;
   requestBody: string;
   responseBody: string | null;
+  retryChain: RetryChainEntry[];
 }
 
 export interface ImportRowError {

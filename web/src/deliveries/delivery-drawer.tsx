@@ -1,11 +1,12 @@
 // One delivery in full: what was sent (headers, pretty JSON body), what came back (status, body excerpt), the
-// error kind and message, timings, and the links between a resend and its original. Admins can Resend from here.
+// error kind and message, timings, the links between a resend and its original, and the chain of automatic
+// retries (attempt, when the next one is due). Admins can Resend from here.
 import { Alert, Anchor, Button, Code, Drawer, Group, ScrollArea, Stack, Table, Text, Title } from '@mantine/core';
 import { useMediaQuery } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
 import { useEffect, useState } from 'react';
 import { deliveries } from '../api/endpoints.js';
-import type { Delivery, RecordType } from '../api/types.js';
+import type { Delivery, DeliveryDetail, DeliveryTrigger, RecordType } from '../api/types.js';
 import { useSession } from '../auth/session.js';
 import { ErrorAlert } from '../components/error-alert.js';
 import { PageLoader } from '../components/states.js';
@@ -17,6 +18,8 @@ import { EventChip, STATUS_LABELS, StatusChip } from './status-chip.js';
 
 /** Long ids, URLs and JSON lines wrap instead of widening the drawer past a phone's screen. */
 const WRAP = { whiteSpace: 'pre-wrap', overflowWrap: 'anywhere' } as const;
+
+const TRIGGER_LABELS: Record<DeliveryTrigger, string> = { event: 'Event', resend: 'Resend', retry: 'Automatic retry', recover: 'Recover', test: 'Test event' };
 
 interface DeliveryDrawerProps {
   id: string | null;
@@ -41,12 +44,14 @@ function DeliveryDetailView({ id, onOpen, onResent }: { id: string; onOpen: (id:
   const [resending, setResending] = useState(false);
   const d = detail.data;
   const inFlight = d?.status === 'pending' || d?.status === 'processing';
+  // A retry waiting or under way changes the chain: keep it fresh until the chain settles.
+  const chainMoving = d?.retryChain.some((a) => a.status === 'pending' || a.status === 'processing' || a.nextAttemptAt !== null) ?? false;
 
   useEffect(() => {
-    if (!inFlight) return;
+    if (!inFlight && !chainMoving) return;
     const timer = setInterval(() => void detail.reload(), 1000);
     return () => clearInterval(timer);
-  }, [inFlight, detail.reload]);
+  }, [inFlight, chainMoving, detail.reload]);
 
   if (detail.error) return <ErrorAlert error={detail.error} />;
   if (!d) return <PageLoader />;
@@ -93,7 +98,10 @@ function DeliveryDetailView({ id, onOpen, onResent }: { id: string; onOpen: (id:
           <Row label="Created" value={formatDateTime(d.createdAt)} />
           <Row label="Completed" value={formatDateTime(d.completedAt)} />
           <Row label="Duration" value={formatDuration(d.durationMs)} />
-          <Row label="Trigger" value={d.trigger === 'resend' ? 'Resend' : 'Event'} />
+          <Row label="Trigger" value={TRIGGER_LABELS[d.trigger] ?? d.trigger} />
+          <Row label="Attempt" value={String(d.attempt)} />
+          {d.retryOf && <Row label="Retry of" value={link(d.retryOf, `Attempt ${d.attempt - 1} (${d.retryOf.slice(0, 8)})`)} />}
+          {d.nextAttemptAt && <Row label="Next attempt" value={<span data-testid="next-attempt">{formatDateTime(d.nextAttemptAt)}</span>} />}
           {d.resendOf && <Row label="Resend of" value={link(d.resendOf, `Original delivery ${d.resendOf.slice(0, 8)}`)} />}
           <ResendsRow delivery={d} link={link} />
         </Table.Tbody>
@@ -103,6 +111,7 @@ function DeliveryDetailView({ id, onOpen, onResent }: { id: string; onOpen: (id:
           {d.error.message}
         </Alert>
       )}
+      {d.retryChain.length > 1 && <RetryChain delivery={d} link={link} />}
       <section aria-label="Response">
         <Title order={5} mb={4}>
           Response {d.statusCode !== null ? `— HTTP ${d.statusCode}` : ''}
@@ -176,5 +185,40 @@ function ResendsRow({ delivery, link }: { delivery: Delivery; link: (id: string,
         </Stack>
       }
     />
+  );
+}
+
+/** Every attempt of the delivery's automatic-retry chain, attempt 1 first; the one shown is marked. */
+function RetryChain({ delivery, link }: { delivery: DeliveryDetail; link: (id: string, text: string) => React.ReactNode }) {
+  return (
+    <section aria-label="Retry chain">
+      <Title order={5} mb={4}>
+        Attempts
+      </Title>
+      <Table withTableBorder fz="xs" layout="fixed" style={{ overflowWrap: 'anywhere' }}>
+        <Table.Tbody>
+          {delivery.retryChain.map((a) => (
+            <Table.Tr key={a.id} data-attempt={a.attempt} data-status={a.status}>
+              <Table.Td w={90}>{a.id === delivery.id ? <Text size="xs" fw={700}>Attempt {a.attempt}</Text> : link(a.id, `Attempt ${a.attempt}`)}</Table.Td>
+              <Table.Td>
+                <Group gap={6}>
+                  <StatusChip status={a.status} />
+                  {a.statusCode !== null && <Text size="xs">HTTP {a.statusCode}</Text>}
+                  {a.errorKind && a.errorKind !== 'http_status' && <Text size="xs">{a.errorKind}</Text>}
+                </Group>
+              </Table.Td>
+              <Table.Td>
+                <Text size="xs">{formatDateTime(a.completedAt ?? a.createdAt)}</Text>
+                {a.nextAttemptAt && (
+                  <Text size="xs" c="dimmed">
+                    next attempt {formatDateTime(a.nextAttemptAt)}
+                  </Text>
+                )}
+              </Table.Td>
+            </Table.Tr>
+          ))}
+        </Table.Tbody>
+      </Table>
+    </section>
   );
 }

@@ -50,7 +50,7 @@ function DeliveryCards({ items, loading, onOpen }: DeliveryListProps) {
             <EventChip event={d.event} />
             <Text size="xs">HTTP {d.statusCode ?? '—'}</Text>
             <Text size="xs">{formatDuration(d.durationMs)}</Text>
-            {d.trigger === 'resend' && <Text size="xs" c="dimmed">resend</Text>}
+            {d.trigger !== 'event' && <Text size="xs" c="dimmed">{triggerText(d)}</Text>}
           </Group>
           <Text size="xs" c="dimmed" truncate="end" mt={4}>
             {d.url}
@@ -81,9 +81,9 @@ function DeliveryTable({ items, loading, onOpen }: DeliveryListProps) {
             <Table.Tr key={d.id} data-delivery-id={d.id} data-status={d.status} style={{ cursor: 'pointer' }} onClick={() => onOpen(d.id)}>
               <Table.Td>
                 <TimeLink delivery={d} onOpen={onOpen} />
-                {d.trigger === 'resend' && (
+                {d.trigger !== 'event' && (
                   <Text size="xs" c="dimmed">
-                    resend
+                    {triggerText(d)}
                   </Text>
                 )}
               </Table.Td>
@@ -112,4 +112,9 @@ function DeliveryTable({ items, loading, onOpen }: DeliveryListProps) {
       </Table>
     </Table.ScrollContainer>
   );
+}
+
+/** "resend", "retry · attempt 2", …: how a delivery that is not an event's first came to be. */
+function triggerText(d: Delivery): string {
+  return d.trigger === 'retry' ? `retry · attempt ${d.attempt}` : d.trigger;
 }

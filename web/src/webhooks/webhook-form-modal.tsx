@@ -1,12 +1,12 @@
 // New / Edit webhook. The URL's server-side checks (https only, no private hosts) come back as the URL field's
 // error, word for word.
-import { Button, Group, Modal, Stack, Switch, TextInput, Textarea } from '@mantine/core';
+import { Button, Group, Modal, NativeSelect, Stack, Switch, TextInput, Textarea } from '@mantine/core';
 import { useMediaQuery } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
 import { useState, type FormEvent } from 'react';
 import { fieldError } from '../api/client.js';
 import { webhooks } from '../api/endpoints.js';
-import type { EventName, Webhook, WebhookInput } from '../api/types.js';
+import type { EventName, RetryPolicy, Webhook, WebhookInput } from '../api/types.js';
 import { ErrorAlert } from '../components/error-alert.js';
 import { EventsPicker } from './events-picker.js';
 import { SecretField } from './secret-field.js';
@@ -32,6 +32,7 @@ function WebhookForm({ webhook, onClose, onSaved }: Omit<WebhookFormModalProps, 
   const [description, setDescription] = useState(webhook?.description ?? '');
   const [events, setEvents] = useState<EventName[]>(webhook?.events ?? []);
   const [enabled, setEnabled] = useState(webhook?.enabled ?? true);
+  const [retryPolicy, setRetryPolicy] = useState<RetryPolicy>(webhook?.retryPolicy ?? 'none');
   const [secret, setSecret] = useState<string | null | undefined>(undefined);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
@@ -40,7 +41,7 @@ function WebhookForm({ webhook, onClose, onSaved }: Omit<WebhookFormModalProps, 
     event.preventDefault();
     setBusy(true);
     setError(null);
-    const input: WebhookInput = { url: url.trim(), description: description.trim() || null, events, enabled };
+    const input: WebhookInput = { url: url.trim(), description: description.trim() || null, events, enabled, retryPolicy };
     if (secret !== undefined) input.secret = secret;
     try {
       const saved = webhook ? await webhooks.update(webhook.id, input) : await webhooks.create(input);
@@ -72,8 +73,19 @@ function WebhookForm({ webhook, onClose, onSaved }: Omit<WebhookFormModalProps, 
         <Textarea label="Description" autosize minRows={1} maxLength={500} value={description} onChange={(e) => setDescription(e.currentTarget.value)} error={fieldError(error, 'description')} />
         <EventsPicker value={events} onChange={setEvents} error={fieldError(error, 'events')} />
         <SecretField webhookId={webhook?.id ?? null} hasSecret={webhook?.hasSecret ?? false} value={secret} onChange={setSecret} error={fieldError(error, 'secret')} />
+        <NativeSelect
+          label="Retries"
+          description="Automatic retries attempt a failed delivery again when it can succeed later (timeouts, connection errors, 408, 425, 429, 5xx), on a schedule from seconds to hours."
+          data={[
+            { value: 'none', label: 'None: each delivery is attempted once' },
+            { value: 'exponential', label: 'Exponential: retry failures that can succeed later' },
+          ]}
+          value={retryPolicy}
+          onChange={(e) => setRetryPolicy(e.currentTarget.value as RetryPolicy)}
+          error={fieldError(error, 'retryPolicy')}
+        />
         <Switch label="Enabled" description="A disabled webhook gets no new deliveries" checked={enabled} onChange={(e) => setEnabled(e.currentTarget.checked)} />
-        <ErrorAlert error={error} shownFields={['url', 'description', 'events', 'secret']} title="Not saved" />
+        <ErrorAlert error={error} shownFields={['url', 'description', 'events', 'secret', 'retryPolicy']} title="Not saved" />
         <Group justify="flex-end">
           <Button variant="default" onClick={onClose}>
             Cancel

@@ -1,10 +1,12 @@
 // Pieces of a webhook row shared by the table (wide screens) and the cards (phones).
-import { Anchor, Badge, Button, Group, Switch, Text, Tooltip } from '@mantine/core';
+import { Anchor, Badge, Button, Group, Stack, Switch, Text, Tooltip } from '@mantine/core';
 import type { Webhook } from '../api/types.js';
 import { ConfirmButton } from '../components/confirm-button.js';
 import { EventChip, StatusChip } from '../deliveries/status-chip.js';
 import { formatDateTime } from '../lib/format.js';
 import { Link } from '../lib/router.js';
+import { RecoverButton } from './recover-modal.js';
+import { SendTestButton } from './send-test-button.js';
 
 const CHIPS_SHOWN = 3;
 
@@ -32,16 +34,49 @@ export function EventChips({ events }: { events: string[] }) {
   );
 }
 
+const DISABLED_LABELS: Record<NonNullable<Webhook['disabledReason']>, { badge: string; why: string }> = {
+  manual: { badge: 'Disabled', why: 'Disabled by a user' },
+  gone: { badge: 'Gone', why: 'Disabled because the receiver answered 410 Gone' },
+  failing: { badge: 'Failing', why: 'Disabled because every delivery failed for too long (WEBHOOK_DISABLE_AFTER)' },
+};
+
 export function EnabledSwitch({ webhook, isAdmin, onToggle }: { webhook: Webhook } & Pick<WebhookRowActions, 'isAdmin' | 'onToggle'>) {
-  return <Switch checked={webhook.enabled} disabled={!isAdmin} onChange={(e) => onToggle(webhook, e.currentTarget.checked)} aria-label={`Enabled: ${webhook.url}`} />;
+  return (
+    <Stack gap={4} align="flex-start">
+      <Switch checked={webhook.enabled} disabled={!isAdmin} onChange={(e) => onToggle(webhook, e.currentTarget.checked)} aria-label={`Enabled: ${webhook.url}`} />
+      <DisabledBadge webhook={webhook} isAdmin={isAdmin} onToggle={onToggle} />
+    </Stack>
+  );
+}
+
+/** Why a webhook is disabled (manual, gone, failing) and since when, with a re-enable action for admins. */
+export function DisabledBadge({ webhook, isAdmin, onToggle }: { webhook: Webhook } & Pick<WebhookRowActions, 'isAdmin' | 'onToggle'>) {
+  if (webhook.enabled || !webhook.disabledReason) return null;
+  const label = DISABLED_LABELS[webhook.disabledReason];
+  return (
+    <Stack gap={2} align="flex-start" data-disabled-reason={webhook.disabledReason}>
+      <Tooltip label={`${label.why}${webhook.disabledAt ? `, ${formatDateTime(webhook.disabledAt)}` : ''}`} multiline maw={300}>
+        <Badge color={webhook.disabledReason === 'manual' ? 'gray' : 'red'} variant="light" tt="none" style={{ flexShrink: 0 }}>
+          {label.badge}
+        </Badge>
+      </Tooltip>
+      {isAdmin && (
+        <Button size="compact-xs" variant="subtle" onClick={() => onToggle(webhook, true)} aria-label={`Re-enable ${webhook.url}`}>
+          Re-enable
+        </Button>
+      )}
+    </Stack>
+  );
 }
 
 export function WebhookButtons({ webhook, isAdmin, onEdit, onDelete }: { webhook: Webhook } & Omit<WebhookRowActions, 'onToggle'>) {
   return (
-    <Group gap={6} wrap="nowrap" justify="flex-end">
+    <Group gap={6} justify="flex-end">
       <Button component={Link} to={`/company/deliveries?webhookId=${webhook.id}`} size="xs" variant="subtle">
         Deliveries
       </Button>
+      {isAdmin && <SendTestButton webhook={webhook} />}
+      {isAdmin && <RecoverButton webhook={webhook} />}
       {isAdmin && (
         <Button size="xs" variant="default" onClick={() => onEdit(webhook)} aria-label={`Edit ${webhook.url}`}>
           Edit
