@@ -23,15 +23,11 @@ import { prepareInput, type PreparedWrite } from '../prepare.js';
 import { CREATE_SCHEMAS, MAX_BULK_ITEMS } from '../schemas.js';
 import { parseInput } from '../validate.js';
 import { readCsv, yielder } from './csv-reader.js';
+import { IMPORT_MAX_COLUMNS, IMPORT_MAX_CSV_BYTES, IMPORT_MAX_ROWS } from './limits.js';
 
 export const IMPORT_TYPES = ['contact', 'organization'] as const;
 export type ImportType = (typeof IMPORT_TYPES)[number];
-/** Data rows per import: all of them are written in one transaction (bench: `npm run bench -- import`). */
-export const IMPORT_MAX_ROWS = 20_000;
-/** Columns per row: the own fields plus up to 200 custom values a record takes, with room for skipped columns. */
-export const IMPORT_MAX_COLUMNS = 250;
-/** The CSV text, in UTF-8 bytes (the request itself may be 10 MiB, JSON escaping included). */
-export const IMPORT_MAX_CSV_BYTES = 8 * 1024 * 1024;
+export { IMPORT_MAX_COLUMNS, IMPORT_MAX_CSV_BYTES, IMPORT_MAX_ROWS };
 const ERRORS_REPORTED_MAX = 1000;
 
 const OWN_TARGETS: Record<ImportType, string[]> = {

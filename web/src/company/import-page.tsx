@@ -1,6 +1,7 @@
 // Company → Import: upload a CSV of contacts or organizations, map its columns to fields (or custom fields),
-// check it with a dry run (per-row errors, nothing written), then import. Every imported row produces the same
-// events as a record created by hand.
+// check it with a dry run (per-row errors, nothing written), then import: the valid rows are written together
+// or not at all. Every imported row produces the same events as a record created by hand. The server's limits
+// (size, columns, rows) are checked here first, so an oversized file is refused before it is uploaded.
 import { Alert, Button, FileInput, Group, Paper, Select, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
 import { useMemo, useState } from 'react';
 import { customColumns, imports } from '../api/endpoints.js';
@@ -8,6 +9,7 @@ import type { ImportReport } from '../api/types.js';
 import { ErrorAlert } from '../components/error-alert.js';
 import { PageHeader } from '../components/page-header.js';
 import { useAsync } from '../lib/use-async.js';
+import { IMPORT_MAX_COLUMNS, IMPORT_MAX_CSV_BYTES, IMPORT_MAX_ROWS } from '../../../src/crm/import/limits.js';
 import { readCsvHeader } from './csv-header.js';
 
 type Entity = 'contact' | 'organization';
@@ -24,6 +26,7 @@ const OWN_FIELDS: Record<Entity, { value: string; label: string }[]> = {
   ],
 };
 const ROW_ERRORS_SHOWN = 50;
+const LIMITS = `at most ${IMPORT_MAX_CSV_BYTES / 1024 / 1024} MiB, ${IMPORT_MAX_COLUMNS} columns and ${IMPORT_MAX_ROWS.toLocaleString('en-US')} rows`;
 
 /** Maps a CSV header to a field when the names obviously match ("First Name" → firstName). */
 function guessTarget(header: string, targets: { value: string; label: string }[]): string | null {
@@ -43,6 +46,7 @@ export function ImportPage() {
   const [report, setReport] = useState<ImportReport | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState<'dry' | 'real' | null>(null);
+  const [tooLarge, setTooLarge] = useState<string | null>(null);
   const columns = useAsync(() => customColumns.list(entity).then((r) => r.items.filter((c) => c.entityType === entity)), [entity]);
 
   const targets = useMemo(
@@ -54,11 +58,19 @@ export function ImportPage() {
     setFile(next);
     setReport(null);
     setError(null);
+    setChosen({});
+    if (next && next.size > IMPORT_MAX_CSV_BYTES) {
+      setTooLarge(`This file is ${(next.size / 1024 / 1024).toFixed(1)} MiB; an import takes ${LIMITS}. Split the file.`);
+      setCsv('');
+      setHeaders([]);
+      return;
+    }
     const text = next ? await next.text() : '';
     const found = readCsvHeader(text);
-    setCsv(text);
-    setHeaders(found);
-    setChosen({});
+    const wide = found.length > IMPORT_MAX_COLUMNS;
+    setTooLarge(wide ? `This file has ${found.length} columns; an import takes ${LIMITS}.` : null);
+    setCsv(wide ? '' : text);
+    setHeaders(wide ? [] : found);
   };
   const mapping: Record<string, string | null> = Object.fromEntries(headers.map((h) => [h, h in chosen ? (chosen[h] ?? null) : guessTarget(h, targets)]));
 
@@ -92,10 +104,11 @@ export function ImportPage() {
               }}
               allowDeselect={false}
             />
-            <FileInput label="CSV file" description="First row: column names" accept=".csv,text/csv" placeholder="Choose a file" value={file} onChange={(f) => void load(f)} clearable />
+            <FileInput label="CSV file" description={`First row: column names; ${LIMITS}`} accept=".csv,text/csv" placeholder="Choose a file" value={file} onChange={(f) => void load(f)} clearable />
           </SimpleGrid>
         </Paper>
-        {file && headers.length === 0 && <Alert color="orange">This file has no header row.</Alert>}
+        {tooLarge && <Alert color="orange">{tooLarge}</Alert>}
+        {file && !tooLarge && headers.length === 0 && <Alert color="orange">This file has no header row.</Alert>}
         {headers.length > 0 && (
           <Paper withBorder p="md">
             <Title order={4} mb="sm">
@@ -127,7 +140,7 @@ export function ImportPage() {
             </Group>
           </Paper>
         )}
-        <ErrorAlert error={error} title="Import failed" />
+        <ErrorAlert error={error} title="Import failed: nothing was imported" />
         {report && <ImportReportView report={report} />}
       </Stack>
     </>
@@ -143,6 +156,11 @@ function ImportReportView({ report }: { report: ImportReport }) {
       <Text size="sm" data-testid="import-summary">
         {report.total} rows · {report.valid} valid · {report.errors.length} with errors{report.dryRun ? '' : ` · ${report.created} created`}
       </Text>
+      {report.errors.length > 0 && (
+        <Text size="xs" c="dimmed">
+          {report.dryRun ? 'Rows with errors are skipped by the import; the valid rows are written together or not at all.' : 'Rows with errors were skipped: fix them and import only those rows.'}
+        </Text>
+      )}
       {report.errors.length > 0 && (
         <Table mt="sm" fz="sm" aria-label="Row errors">
           <Table.Thead>
