@@ -10,7 +10,7 @@ import { listen } from '../helpers/http-server.js';
 import { connectMcp } from '../helpers/mcp.js';
 import { principalOf } from '../crm/helpers.js';
 
-const t = await createTestApp();
+const t = await createTestApp({ WEBHOOK_ALLOW_PRIVATE: '127.0.0.1/32' });
 const baseUrl = await listen(t);
 const db = t.ctx.db;
 
@@ -205,6 +205,16 @@ describe('GET /events', () => {
     const asMember = await t.call('GET', '/events?limit=1', { cookie });
     expect(asMember.status).toBe(200);
     expect(((await asMember.json()) as FeedPage).items.map((i) => i.id)).toEqual([all.items[0]!.id]);
+  });
+
+  it('lists record events only: a webhook.test event sent to one webhook is not in the feed', async () => {
+    const tenant = await t.signup();
+    const hook = await t.call('POST', '/webhooks', { key: tenant.key, body: { url: 'https://127.0.0.1:9/feed', events: ['task.created'] } });
+    expect(hook.status).toBe(201);
+    const { id } = (await hook.json()) as { id: string };
+    expect((await t.call('POST', `/webhooks/${id}/test`, { key: tenant.key })).status).toBe(201);
+    const task = await createRecord(db, principalOf(tenant), 'task', { name: 'after the test event' });
+    expect((await page(tenant)).items.map((i) => i.entityId)).toEqual([task.id]);
   });
 
   it('bad input is a 400 naming the field', async () => {
