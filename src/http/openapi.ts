@@ -27,6 +27,12 @@ export const errorResponses = {
   404: { description: 'Not found (also for ids of another company)', content: errorContent },
 } as const;
 
+/** Record writes may also be refused for size: an event body above its bound (`event_too_large`), an oversized upload. */
+export const writeErrorResponses = {
+  ...errorResponses,
+  413: { description: '`event_too_large`: an event of this write would exceed 1 MiB (the message names the field); or `payload_too_large`', content: errorContent },
+} as const;
+
 /** A JSON request body that must be present (zod-openapi skips validation of optional bodies). */
 export function jsonBody<T extends ZodType>(schema: T, description?: string) {
   return { required: true, description, content: { 'application/json': { schema } } } as const;

@@ -18,7 +18,7 @@ import {
 } from '../../crm/index.js';
 import { RECORD_DTO_SCHEMAS } from '../../events/schemas.js';
 import type { HttpEnv } from '../env.js';
-import { errorResponses, IdParam, jsonBody, jsonResponse, principalOf } from '../openapi.js';
+import { errorResponses, IdParam, jsonBody, jsonResponse, principalOf, writeErrorResponses } from '../openapi.js';
 
 export function recordRoutes() {
   const app = new OpenAPIHono<HttpEnv>();
@@ -51,7 +51,7 @@ function addRecordRoutes(app: OpenAPIHono<HttpEnv>, type: RecordType) {
       tags,
       summary: `Create a ${type}`,
       request: { body: jsonBody(CREATE_SCHEMAS[type]) },
-      responses: { 201: jsonResponse(Dto, 'Created'), ...errorResponses },
+      responses: { 201: jsonResponse(Dto, 'Created'), ...writeErrorResponses },
     }),
     async (c) => c.json(await createRecord(c.var.ctx.db, principalOf(c), type, c.req.valid('json')), 201),
   );
@@ -63,7 +63,7 @@ function addRecordRoutes(app: OpenAPIHono<HttpEnv>, type: RecordType) {
       tags,
       summary: `Create 1–${MAX_BULK_ITEMS} ${plural} in one transaction (all or nothing)`,
       request: { body: jsonBody(z.strictObject({ items: z.array(CREATE_SCHEMAS[type]).min(1).max(MAX_BULK_ITEMS) })) },
-      responses: { 201: jsonResponse(z.object({ items: z.array(Dto) }), 'Created, in the order given'), ...errorResponses },
+      responses: { 201: jsonResponse(z.object({ items: z.array(Dto) }), 'Created, in the order given'), ...writeErrorResponses },
     }),
     async (c) => c.json({ items: await createRecords(c.var.ctx.db, principalOf(c), type, c.req.valid('json').items) }, 201),
   );
@@ -87,7 +87,7 @@ function addRecordRoutes(app: OpenAPIHono<HttpEnv>, type: RecordType) {
       tags,
       summary: `Change a ${type}: fields given are set, link arrays replace the current set, custom values merge by column`,
       request: { params: IdParam, body: jsonBody(UPDATE_SCHEMAS[type]) },
-      responses: { 200: jsonResponse(Dto, 'Updated (unchanged when nothing moved)'), ...errorResponses },
+      responses: { 200: jsonResponse(Dto, 'Updated (unchanged when nothing moved)'), ...writeErrorResponses },
     }),
     async (c) => c.json(await updateRecord(c.var.ctx.db, principalOf(c), type, c.req.valid('param').id, c.req.valid('json')), 200),
   );
@@ -99,7 +99,7 @@ function addRecordRoutes(app: OpenAPIHono<HttpEnv>, type: RecordType) {
       tags,
       summary: `Delete a ${type}; linked records lose the link`,
       request: { params: IdParam },
-      responses: { 204: { description: 'Deleted' }, ...errorResponses },
+      responses: { 204: { description: 'Deleted' }, ...writeErrorResponses },
     }),
     async (c) => {
       await deleteRecords(c.var.ctx.db, principalOf(c), type, [c.req.valid('param').id]);
