@@ -60,12 +60,16 @@ const SOURCE_TTL_S = 10;
 /** NXDOMAIN / no address / server failure: long enough to absorb a burst, short enough to notice a fix. */
 export const NEGATIVE_TTL_MS = 5_000;
 const HOSTS_RECHECK_MS = 5_000;
+/** A timed-out query shorter than this is not asked again within a caller's budget (no busy loop on a broken source). */
+const MIN_REASK_AFTER_MS = 50;
 const NOT_FOUND_CODES = new Set(['ENOTFOUND', 'ENODATA', 'ENONAME', 'EBADNAME', 'ENOTIMP']);
 
 interface Entry {
   expiresAt: number;
   answers?: DnsAnswer[];
   error?: DnsLookupError;
+  /** Set on a timeout: how long the query waited (ms), so a caller with budget left knows asking again is sane. */
+  waitedMs?: number;
 }
 
 function normalizeName(hostname: string): string {
@@ -159,6 +163,7 @@ export function createNameResolver(options: NameResolverOptions = {}): NameResol
   const query = (name: string): Promise<Entry> => {
     let pending = inFlight.get(name);
     if (pending) return pending;
+    const startedAt = performance.now();
     pending = source(name)
       .then((result) => {
         const { answers, ttlSeconds } = Array.isArray(result) ? { answers: result, ttlSeconds: SOURCE_TTL_S } : result;
@@ -168,14 +173,38 @@ export function createNameResolver(options: NameResolverOptions = {}): NameResol
       })
       .catch((error: unknown) => {
         const failure = error instanceof DnsLookupError ? error : new DnsLookupError(String((error as NodeJS.ErrnoException)?.code ?? 'EUNKNOWN'), name, String((error as Error)?.message ?? error));
-        // A timeout is not an answer: the next caller asks again (one shared query at a time per name).
-        if (failure.code === 'ETIMEOUT') return { expiresAt: 0, error: failure };
+        // A timeout is not an answer and is not cached: callers with budget left ask again (one query at a time per name).
+        if (failure.code === 'ETIMEOUT') return { expiresAt: 0, error: failure, waitedMs: performance.now() - startedAt };
         return remember(name, { expiresAt: now() + NEGATIVE_TTL_MS, error: failure });
       })
       .finally(() => inFlight.delete(name));
     inFlight.set(name, pending);
     return pending;
   };
+
+  /**
+   * Waits on the name's shared query for at most `budgetMs`. A caller that joined a query near its end would see
+   * it time out early; it asks again instead, so every caller of a dead name waits exactly its own budget.
+   */
+  async function waitForAnswer(name: string, budgetMs: number, signal: AbortSignal | undefined): Promise<Entry> {
+    let timer: NodeJS.Timeout | undefined;
+    let onAbort: (() => void) | undefined;
+    const givingUp = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new DnsLookupError('ETIMEOUT', name, `no answer from DNS within ${budgetMs} ms`)), budgetMs);
+      onAbort = () => reject(new DnsLookupError('ECANCELLED', name, 'the lookup was cancelled'));
+      if (signal?.aborted) onAbort();
+      else signal?.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+      for (;;) {
+        const entry = await Promise.race([query(name), givingUp]);
+        if (entry.error?.code !== 'ETIMEOUT' || (entry.waitedMs ?? 0) < MIN_REASK_AFTER_MS) return entry;
+      }
+    } finally {
+      clearTimeout(timer);
+      if (onAbort) signal?.removeEventListener('abort', onAbort);
+    }
+  }
 
   async function lookup(hostname: string, { budgetMs = DEFAULT_BUDGET_MS, signal }: { budgetMs?: number; signal?: AbortSignal } = {}): Promise<DnsAnswer[]> {
     const name = normalizeName(hostname);
@@ -186,22 +215,7 @@ export function createNameResolver(options: NameResolverOptions = {}): NameResol
     let entry = cache.get(name);
     if (entry && entry.expiresAt <= now()) entry = undefined;
     if (!entry) {
-      let timer: NodeJS.Timeout | undefined;
-      let onAbort: (() => void) | undefined;
-      try {
-        entry = await Promise.race([
-          query(name),
-          new Promise<never>((_, reject) => {
-            timer = setTimeout(() => reject(new DnsLookupError('ETIMEOUT', name, `no answer from DNS within ${budgetMs} ms`)), budgetMs);
-            onAbort = () => reject(new DnsLookupError('ECANCELLED', name, 'the lookup was cancelled'));
-            if (signal?.aborted) onAbort();
-            else signal?.addEventListener('abort', onAbort, { once: true });
-          }),
-        ]);
-      } finally {
-        clearTimeout(timer);
-        if (onAbort) signal?.removeEventListener('abort', onAbort);
-      }
+      entry = await waitForAnswer(name, budgetMs, signal);
     } else {
       cache.delete(name); // most recently used goes last
       cache.set(name, entry);

@@ -91,6 +91,15 @@ describe('answers from the DNS servers', () => {
     next.close();
   });
 
+  it('a caller whose budget outlasts the shared query asks again, and ends with its own budget', async () => {
+    const { resolver } = resolverWithClock({ queryTimeoutMs: 60 }); // c-ares gives up after ~180 ms (2 tries)
+    const before = server.queriesFor('dead.switchboard.test');
+    await expect(resolver.lookup('dead.switchboard.test', { budgetMs: 1_000 })).rejects.toThrow('could not resolve dead.switchboard.test: no answer from DNS within 1000 ms');
+    // Each query asks A and AAAA, twice: more than 4 means the name was asked again within the budget.
+    expect(server.queriesFor('dead.switchboard.test') - before).toBeGreaterThan(4);
+    resolver.close();
+  });
+
   it('an aborted caller stops waiting at once', async () => {
     const { resolver } = resolverWithClock({ queryTimeoutMs: 5_000 });
     const stop = new AbortController();
