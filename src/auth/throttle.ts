@@ -6,7 +6,8 @@
 //
 // Counters live in PostgreSQL (auth_throttles), not in process memory: API processes scale out behind a load
 // balancer (docs/operations.md), and a per-process counter would give a guesser one budget per process. The
-// cost is two short statements per attempt (three for a sign-in), next to ~50 ms of scrypt.
+// cost is one statement to reserve (three the first time a key is seen) and one to settle a sign-in, next to
+// ~50 ms of scrypt.
 //
 // Policy: within a window, the first `freeAttempts` pass; after that each attempt must wait `baseDelayMs`
 // after the previous one, doubling per attempt up to `maxDelayMs`. An attempt refused during the wait restarts
@@ -86,21 +87,31 @@ function sortedKeys(keys: readonly ThrottleKey[]) {
  * Counts one attempt against every key, or, if any key must still wait, against none (the waiting keys'
  * wait restarts). Call before the expensive work; report the outcome with `settleLoginAttempt` for sign-ins.
  *
- * Two statements, no transaction held open across round trips: the first makes sure every counter row exists;
- * the second locks them (in key order, so two attempts never deadlock), judges them and counts the attempt
- * only if every key allows it. The row lock is held for one statement, so a burst of 200 queues for well
- * under a millisecond each instead of for a round trip through the event loop.
+ * One statement locks the counters (in key order, so two attempts never deadlock), judges them and counts the
+ * attempt only if every key allows it; the row lock lasts that one statement, so a burst of 200 queues for a
+ * fraction of a millisecond each rather than for round trips through the event loop. A key seen for the first
+ * time has no row yet: the statement then changes nothing, the rows are created, and it runs again.
  */
 export async function reserveAttempt(db: DbOrTx, keys: readonly ThrottleKey[]): Promise<Reservation> {
   if (keys.length === 0) return { ok: true };
   const ordered = sortedKeys(keys);
-  await db.execute(sql`
-    INSERT INTO auth_throttles (scope, key_hash, attempts, window_started_at, last_attempt_at)
-    VALUES ${sql.join(
-      ordered.map((k) => sql`(${k.scope}, ${k.hash}, 0, clock_timestamp(), clock_timestamp())`),
-      sql`, `,
-    )}
-    ON CONFLICT (scope, key_hash) DO NOTHING`);
+  let verdict = await judgeAndCount(db, ordered);
+  if (verdict.found < ordered.length) {
+    await db.execute(sql`
+      INSERT INTO auth_throttles (scope, key_hash, attempts, window_started_at, last_attempt_at)
+      VALUES ${sql.join(
+        ordered.map((k) => sql`(${k.scope}, ${k.hash}, 0, clock_timestamp(), clock_timestamp())`),
+        sql`, `,
+      )}
+      ON CONFLICT (scope, key_hash) DO NOTHING`);
+    verdict = await judgeAndCount(db, ordered);
+  }
+  if (verdict.wait_ms <= 0) return { ok: true };
+  const policy = ordered.find((k) => k.scope === verdict.scope)!.key.policy;
+  return { ok: false, retryAfterMs: Math.ceil(verdict.wait_ms), refusal: policy.refusal };
+}
+
+async function judgeAndCount(db: DbOrTx, ordered: ReturnType<typeof sortedKeys>) {
   const input = sql.join(
     ordered.map(
       ({ key, scope, hash }) =>
@@ -108,7 +119,7 @@ export async function reserveAttempt(db: DbOrTx, keys: readonly ThrottleKey[]): 
     ),
     sql`, `,
   );
-  const result = await db.execute<{ wait_ms: number; scope: string | null; counted: number }>(sql`
+  const result = await db.execute<{ wait_ms: number; scope: string | null; found: number }>(sql`
     WITH input (scope, key_hash, free, window_ms, base_ms, max_ms) AS (VALUES ${input}),
     locked AS (
       SELECT t.scope, t.key_hash, t.attempts, t.window_started_at, t.last_attempt_at, i.free, i.window_ms, i.base_ms, i.max_ms
@@ -125,7 +136,9 @@ export async function reserveAttempt(db: DbOrTx, keys: readonly ThrottleKey[]): 
         extract(epoch FROM clock_timestamp() - l.last_attempt_at) * 1000 AS idle_ms) e
     ),
     verdict AS (
-      SELECT coalesce(max(wait_ms), 0)::float8 AS wait_ms, (array_agg(scope ORDER BY wait_ms DESC))[1] AS scope FROM judged
+      SELECT coalesce(max(wait_ms), 0)::float8 AS wait_ms, (array_agg(scope ORDER BY wait_ms DESC))[1] AS scope,
+             count(*)::int AS found
+      FROM judged
     ),
     counted AS (
       UPDATE auth_throttles t
@@ -133,36 +146,33 @@ export async function reserveAttempt(db: DbOrTx, keys: readonly ThrottleKey[]): 
           window_started_at = CASE WHEN v.wait_ms <= 0 AND j.expired THEN clock_timestamp() ELSE j.window_started_at END,
           last_attempt_at = clock_timestamp()
       FROM judged j, verdict v
-      WHERE (v.wait_ms <= 0 OR j.wait_ms > 0) AND t.scope = j.scope AND t.key_hash = j.key_hash
-      RETURNING 1
+      WHERE v.found = ${ordered.length} AND (v.wait_ms <= 0 OR j.wait_ms > 0) AND t.scope = j.scope AND t.key_hash = j.key_hash
     )
-    SELECT v.wait_ms, v.scope, (SELECT count(*) FROM counted)::int AS counted FROM verdict v`);
-  const verdict = result.rows[0]!;
-  if (verdict.wait_ms <= 0) return { ok: true };
-  const policy = ordered.find((k) => k.scope === verdict.scope)!.key.policy;
-  return { ok: false, retryAfterMs: Math.ceil(verdict.wait_ms), refusal: policy.refusal };
+    SELECT wait_ms, scope, found FROM verdict`);
+  return result.rows[0]!;
 }
 
 /**
- * The result of a reserved sign-in. A failure restarts the back-off from now (the hash may have taken a
- * while). A success clears the email's failures — its owner knows the password — and gives the address back
- * only this attempt, so signing in to one's own account between guesses does not reset the address budget.
+ * The result of a reserved sign-in, in one statement. A failure restarts the back-off from now (the hash may
+ * have taken a while). A success clears the email's failures — its owner knows the password — and gives the
+ * address back only this attempt, so signing in to one's own account between guesses does not reset the
+ * address budget. The email's row stays (at zero) so the next sign-in finds it; housekeeping removes it later.
  */
 export async function settleLoginAttempt(db: DbOrTx, email: string, address: string | null, succeeded: boolean): Promise<void> {
-  const keys = sortedKeys([{ policy: LOGIN_PER_EMAIL, value: email }, ...(address ? [{ policy: LOGIN_PER_ADDRESS, value: address }] : [])]);
+  const keys = sortedKeys(loginKeys(email, address));
+  const where = sql`(scope, key_hash) IN (${sql.join(
+    keys.map((k) => sql`(${k.scope}, ${k.hash})`),
+    sql`, `,
+  )})`;
   if (!succeeded) {
-    await db.execute(sql`
-      UPDATE auth_throttles SET last_attempt_at = greatest(last_attempt_at, clock_timestamp())
-      WHERE (scope, key_hash) IN (${sql.join(
-        keys.map((k) => sql`(${k.scope}, ${k.hash})`),
-        sql`, `,
-      )})`);
+    await db.execute(sql`UPDATE auth_throttles SET last_attempt_at = greatest(last_attempt_at, clock_timestamp()) WHERE ${where}`);
     return;
   }
-  for (const { scope, hash } of keys) {
-    if (scope === LOGIN_PER_EMAIL.scope) await db.execute(sql`DELETE FROM auth_throttles WHERE scope = ${scope} AND key_hash = ${hash}`);
-    else await db.execute(sql`UPDATE auth_throttles SET attempts = greatest(attempts - 1, 0) WHERE scope = ${scope} AND key_hash = ${hash}`);
-  }
+  await db.execute(sql`
+    UPDATE auth_throttles
+    SET attempts = CASE WHEN scope = ${LOGIN_PER_EMAIL.scope} THEN 0 ELSE greatest(attempts - 1, 0) END,
+        window_started_at = CASE WHEN scope = ${LOGIN_PER_EMAIL.scope} THEN clock_timestamp() ELSE window_started_at END
+    WHERE ${where}`);
 }
 
 /** The keys of a sign-in attempt: its email, and its client address when the request came over a socket. */
