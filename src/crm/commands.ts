@@ -35,6 +35,33 @@ async function columnsFor(tx: Tx, principal: Principal, type: RecordType, inputs
   return needed ? loadColumnDefs(tx, principal.companyId, type) : new Map();
 }
 
+/**
+ * Bound of one write's fan-out: every record a write reaches through links (the targets it links or unlinks,
+ * the other side of a deleted record's links) is locked, read and may get `*.updated` in the write's
+ * transaction. One record can always be deleted alone: every link added to a record publishes its
+ * `*.updated` event, which carries the link field three times and is bounded by MAX_EVENT_BODY_BYTES, so no
+ * record gets past ~8 900 links. The largest delete is thus 100 records and 10 000 neighbours' events.
+ */
+export const MAX_LINKED_RECORDS_PER_WRITE = 10_000;
+
+function checkFanOut(reached: number, field: string, what: string, advice: string): void {
+  if (reached <= MAX_LINKED_RECORDS_PER_WRITE) return;
+  throw new AppError(
+    'validation_error',
+    `${field}: ${what} ${reached} other records, and one write updates at most ${MAX_LINKED_RECORDS_PER_WRITE} linked records (each gets an event in the same transaction); ${advice}`,
+    field,
+  );
+}
+
+/** Where to point a fan-out error: the list of a bulk write, else the link field with the most targets. */
+function fanOutField(items: PreparedWrite[]): string {
+  const list = items[0]?.path.split('.')[0];
+  if (list) return list;
+  let largest = { field: 'ids', size: -1 };
+  for (const [field, targets] of items[0]?.links ?? []) if (targets.length > largest.size) largest = { field, size: targets.length };
+  return largest.field;
+}
+
 function inOrder<T extends RecordType>(ids: string[], loaded: Map<string, LoadedRecord>): Array<RecordDtoByType[T]> {
   return ids.map((id) => loaded.get(id)!.dto as RecordDtoByType[T]);
 }
@@ -85,9 +112,11 @@ export async function writeCreates(
   ids: string[] = items.map(() => randomUUID()),
 ): Promise<[string[], Map<string, LoadedRecord>]> {
   const write = openWrite(tx, principal);
+  const targets = new Set(items.flatMap((item) => [...item.links.values()].flatMap((list) => list.map((t) => t.id))));
+  checkFanOut(targets.size, fanOutField(items), 'these records link to', 'create fewer records, or link fewer, at once');
   // Lock the link targets first, check them after: checked unlocked, a target deleted in between would fail
   // the link insert on its foreign key (a 500) instead of answering which field names a missing record.
-  await write.track(items.flatMap((item) => [...item.links.values()].flatMap((targets) => targets.map((t) => t.id))));
+  await write.track(targets);
   await checkReferences(tx, principal.companyId, type, items);
   const now = new Date().toISOString();
   await tx.insert(records).values(
@@ -179,6 +208,7 @@ async function writeUpdates(
     }
     if (type === 'service' && item.own.amount !== undefined) neighbours.push(...linkedIds(dto, 'dealIds'));
   }
+  checkFanOut(new Set(neighbours).size, fanOutField(items), 'this update reaches, through the links it replaces,', 'update fewer records, or fewer link fields, at once');
   await write.track(neighbours);
   // After the targets are locked (see writeCreates).
   await checkReferences(tx, principal.companyId, type, items);
@@ -204,14 +234,6 @@ export function linkedIds(dto: Record<string, unknown>, field: string): string[]
   return value.map((item) => (typeof item === 'string' ? item : item.serviceId));
 }
 
-/**
- * Bound of one delete's fan-out: every record linked to a deleted one is locked, read and gets `*.updated` in
- * the delete's transaction. One record can always be deleted alone: every link added to a record publishes
- * its `*.updated` event, which carries the link field three times and is bounded by MAX_EVENT_BODY_BYTES, so
- * no record gets past ~8 900 links. The largest delete is thus 100 records and 10 000 neighbours' events.
- */
-export const MAX_LINKED_RECORDS_PER_DELETE = 10_000;
-
 /** Deletes records; every record that lost a link to them gets `*.updated`. Returns the deleted DTOs. */
 const IdsInput = z
   .array(z.uuid({ error: 'must be a UUID' }))
@@ -224,13 +246,7 @@ export async function deleteRecords<T extends RecordType>(db: DbOrTx, principal:
     const write = openWrite(tx, principal);
     const before = await trackOrThrow(write, type, unique, unique.length > 1 ? 'ids' : undefined);
     const neighbours = new Set([...before.values()].flatMap((dto) => Object.keys(RELATIONS[type]).flatMap((field) => linkedIds(dto as Record<string, unknown>, field))));
-    if (neighbours.size > MAX_LINKED_RECORDS_PER_DELETE) {
-      throw new AppError(
-        'validation_error',
-        `ids: these ${unique.length} ${type} records are linked to ${neighbours.size} other records, and one delete updates at most ${MAX_LINKED_RECORDS_PER_DELETE} linked records (each gets an event in the same transaction); delete fewer at once`,
-        'ids',
-      );
-    }
+    checkFanOut(neighbours.size, 'ids', `these ${unique.length} ${type} records are linked to`, 'delete fewer at once');
     await write.track(neighbours);
     await tx.delete(records).where(inArray(records.id, unique));
     write.deleted(unique);

@@ -2,8 +2,8 @@
 // field), a delete's fan-out is capped, and link targets deleted concurrently answer 4xx, never a foreign-key 500.
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { createCustomColumn, createRecord, deleteRecords, linkRecords, updateRecord } from '../../src/crm/index.js';
-import { MAX_LINKED_RECORDS_PER_DELETE } from '../../src/crm/commands.js';
+import { createCustomColumn, createRecord, deleteRecords, linkRecords, updateRecord, updateRecords } from '../../src/crm/index.js';
+import { MAX_LINKED_RECORDS_PER_WRITE } from '../../src/crm/commands.js';
 import { MAX_EVENT_BODY_BYTES } from '../../src/events/body-limit.js';
 import { AppError } from '../../src/errors.js';
 import { createTestApp } from '../helpers/app.js';
@@ -83,7 +83,7 @@ describe('event body bound', () => {
 });
 
 describe('delete fan-out bound', () => {
-  it(`a delete reaching more than ${MAX_LINKED_RECORDS_PER_DELETE} linked records is refused naming ids; each record alone can be deleted`, async () => {
+  it(`a delete (or bulk update) reaching more than ${MAX_LINKED_RECORDS_PER_WRITE} linked records is refused naming ids (items); each record alone can be deleted`, async () => {
     const { principal, signed, newEvents } = await tenant();
     const a = await createRecord(db, principal, 'organization', { name: 'A' });
     const b = await createRecord(db, principal, 'organization', { name: 'B' });
@@ -95,6 +95,10 @@ describe('delete fan-out bound', () => {
     expect(error).toBeInstanceOf(AppError);
     expect(error).toMatchObject({ code: 'validation_error', status: 400, field: 'ids' });
     expect(error.message).toContain('12000');
+    expect(await counts(signed.companyId)).toEqual(before);
+    // The same bound holds for a bulk update that replaces those links.
+    const update = (await updateRecords(db, principal, 'organization', [a, b].map(({ id }) => ({ id, contactIds: [] }))).catch((e: unknown) => e)) as AppError;
+    expect(update).toMatchObject({ code: 'validation_error', field: 'items' });
     expect(await counts(signed.companyId)).toEqual(before);
 
     await deleteRecords(db, principal, 'organization', [a.id]);
