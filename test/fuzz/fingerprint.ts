@@ -1,7 +1,7 @@
 // A cheap fingerprint of everything a write can touch: row counts, and the newest updated_at where a table
 // has one (every command sets it on the rows it changes). Equal before and after a refused request means
-// nothing was half-written. Sessions are left out: they are the one thing a refused login may legitimately
-// not touch either, but signing in successfully creates one.
+// nothing was half-written. Sessions are left out: a successful sign-in creates one, and nothing else of the
+// company's data depends on them.
 import type pg from 'pg';
 
 const PARTS = [
@@ -31,4 +31,29 @@ export function describeChange(before: string, after: string): string {
   const a = before.split(' ');
   const b = after.split(' ');
   return NAMES.filter((_, i) => a[i] !== b[i]).map((name) => `${name} ${a[NAMES.indexOf(name)]} → ${b[NAMES.indexOf(name)]}`).join(', ');
+}
+
+/**
+ * Fingerprints around a run of requests with one query per refused request: the fingerprint after a refusal
+ * is the next request's "before", and only an accepted request (which may write) forces a fresh reading.
+ */
+export class FingerprintTracker {
+  private known: string | null = null;
+  constructor(private pool: pg.Pool) {}
+
+  async before(): Promise<string> {
+    return (this.known ??= await fingerprint(this.pool));
+  }
+
+  /** After a refusal: the change since `before`, or null when nothing changed. */
+  async changeSince(before: string): Promise<string | null> {
+    const after = await fingerprint(this.pool);
+    this.known = after;
+    return after === before ? null : describeChange(before, after);
+  }
+
+  /** After an accepted request: the next `before` reads the database again. */
+  accepted(): void {
+    this.known = null;
+  }
 }

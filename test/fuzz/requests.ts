@@ -3,7 +3,7 @@
 // describes — credentials, content types, malformed JSON, oversize headers, odd query strings (rest-transport).
 import { fc } from '@fast-check/vitest';
 import { hostileEncoded, hostileValue, percentEncode, toJsonText } from './hostile.js';
-import { arbitraryFor, type JsonSchema } from './schema-arbitrary.js';
+import { arbitraryFor, mutatedOnce, type JsonSchema } from './schema-arbitrary.js';
 import type { FuzzTarget, Operation, SentRequest } from './target.js';
 
 const uuid = fc.uuid({ version: 4 });
@@ -24,15 +24,15 @@ export function pathArbitrary(target: FuzzTarget, operation: Operation): fc.Arbi
   });
 }
 
-function validQueryValue(target: FuzzTarget, schema: JsonSchema): fc.Arbitrary<string> {
-  return arbitraryFor(schema, { root: target.document, ids: target.ids, hostility: 0 }).map((v) => percentEncode(String(v)));
+function validQueryValue(target: FuzzTarget, name: string, schema: JsonSchema): fc.Arbitrary<string> {
+  return arbitraryFor(schema, { root: target.document, ids: target.ids, idsOf: target.idsOf, hostility: 0, field: name }).map((v) => percentEncode(String(v)));
 }
 
 /** `?a=…&b=…` from the declared parameters, each absent, valid or hostile; sometimes an undeclared one too. */
 export function queryArbitrary(target: FuzzTarget, operation: Operation, hostility: number): fc.Arbitrary<string> {
   const params = operation.queryParams.map((param) =>
     fc
-      .option(fc.oneof({ weight: 4, arbitrary: validQueryValue(target, param.schema) }, { weight: hostility, arbitrary: hostileEncoded }), { freq: param.required ? 100 : 2 })
+      .option(fc.oneof({ weight: 4, arbitrary: validQueryValue(target, param.name, param.schema) }, { weight: hostility, arbitrary: hostileEncoded }), { freq: param.required ? 100 : 2 })
       .map((value) => (value === null ? null : `${encodeURIComponent(param.name)}=${value}`)),
   );
   const undeclared = fc.array(
@@ -45,18 +45,24 @@ export function queryArbitrary(target: FuzzTarget, operation: Operation, hostili
   });
 }
 
-/** The JSON body text: the schema's shape with hostile nodes, or a wholly hostile value. */
+/** The JSON body text: a valid body with one hostile change, the schema's shape with hostile nodes anywhere, or a wholly hostile value. */
 export function bodyArbitrary(target: FuzzTarget, operation: Operation, hostility: number): fc.Arbitrary<string | undefined> {
   if (operation.method === 'GET') return fc.constant(undefined);
   if (!operation.body) return fc.option(hostileValue.map(toJsonText), { freq: 3, nil: undefined });
+  const context = { root: target.document, ids: target.ids, idsOf: target.idsOf, hostility };
   return fc
-    .oneof({ weight: 8, arbitrary: arbitraryFor(operation.body, { root: target.document, ids: target.ids, hostility }) }, { weight: hostility ? 1 : 0, arbitrary: hostileValue })
+    .oneof(
+      { weight: 5, arbitrary: mutatedOnce(operation.body, context) },
+      { weight: 3, arbitrary: arbitraryFor(operation.body, context) },
+      { weight: 1, arbitrary: hostileValue },
+    )
     .map(toJsonText);
 }
 
 /** Schema-driven bodies, ids and queries with hostile values, sent with the admin's key as JSON. */
 export function schemaRequest(target: FuzzTarget, operation: Operation): fc.Arbitrary<SentRequest> {
   return fc.record({ path: pathArbitrary(target, operation), query: queryArbitrary(target, operation, 2), body: bodyArbitrary(target, operation, 2) }).map(({ path, query, body }) => ({
+    operation: `${operation.method} ${operation.path}`,
     method: operation.method,
     url: path + query,
     headers: { 'x-api-key': target.admin.key, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
@@ -114,7 +120,7 @@ const ODD_QUERIES = ['?', '?&&&', '?=x', '?page', '?page=1&page=2', '?pageSize='
 /** Everything around the schema: credentials, content types, malformed JSON, oversize headers, odd queries. */
 export function transportRequest(target: FuzzTarget, operation: Operation): fc.Arbitrary<SentRequest> {
   const takesBody = operation.method !== 'GET';
-  const validBody = operation.body ? arbitraryFor(operation.body, { root: target.document, ids: target.ids, hostility: 0 }).map(toJsonText) : fc.constant('{}');
+  const validBody = operation.body ? arbitraryFor(operation.body, { root: target.document, ids: target.ids, idsOf: target.idsOf, hostility: 0 }).map(toJsonText) : fc.constant('{}');
   return fc
     .record({
       path: pathArbitrary(target, operation),
@@ -125,6 +131,7 @@ export function transportRequest(target: FuzzTarget, operation: Operation): fc.A
       extra: oversizeHeaders,
     })
     .map(({ path, query, credentials, contentType, body, extra }) => ({
+      operation: `${operation.method} ${operation.path} (transport)`,
       method: operation.method,
       url: path + query,
       headers: { ...extra, ...credentials, ...(contentType !== null ? { 'content-type': contentType } : {}) },

@@ -3,7 +3,7 @@
 // level: a field, an array item or an extra key replaced by something from ./hostile.ts. Routes and tools
 // added later are covered because nothing here names one.
 import { fc } from '@fast-check/vitest';
-import { hostileDate, hostileKeys, hostileNesting, hostileString, hostileValue, objectOf } from './hostile.js';
+import { hostileDate, hostileKeys, hostileNesting, hostileString, hostileValue, objectOf, Raw } from './hostile.js';
 
 export type JsonSchema = Record<string, any>;
 
@@ -12,6 +12,10 @@ export interface SchemaContext {
   root: JsonSchema;
   /** Existing ids to use for uuid fields sometimes, so links and updates reach real rows. */
   ids: string[];
+  /** Existing ids of the kind a field names (`organizationIds`, `columnId` → organization, column), if known. */
+  idsOf?: (field: string) => string[] | undefined;
+  /** The property name the value is for (array items inherit their array's). */
+  field?: string;
   /** Weight of a hostile replacement at each node, against 10 for a valid value. 0: valid values only. */
   hostility: number;
 }
@@ -40,8 +44,13 @@ function hostileFor(schema: JsonSchema): fc.Arbitrary<unknown> {
 function validString(schema: JsonSchema, context: SchemaContext): fc.Arbitrary<unknown> {
   const uuid = fc.uuid({ version: 4 });
   switch (schema.format) {
-    case 'uuid':
+    case 'uuid': {
+      const kind = context.field ? /^([a-z]\w*?)Ids?$/.exec(context.field)?.[1] : undefined;
+      const named = kind ? context.idsOf?.(kind) : undefined;
+      // A field named for a kind gets that kind's rows (a random id would only ever be "not found").
+      if (named?.length) return fc.oneof({ weight: 6, arbitrary: fc.constantFrom(...named) }, { weight: 1, arbitrary: uuid });
       return context.ids.length ? fc.oneof(uuid, fc.constantFrom(...context.ids)) : uuid;
+    }
     case 'email':
       return fc.tuple(fc.stringMatching(/^[a-z][a-z0-9]{0,11}$/), fc.constantFrom('example.com', 'example.org')).map(([local, domain]) => `${local}@${domain}`);
     case 'date':
@@ -52,6 +61,8 @@ function validString(schema: JsonSchema, context: SchemaContext): fc.Arbitrary<u
     case 'url':
       return fc.constantFrom('https://example.com/hook', 'https://127.0.0.1:9/hook', 'http://example.com/');
   }
+  // A field named for a URL gets URLs the webhook rules accept (WEBHOOK_ALLOW_PRIVATE lets 127.0.0.1 in).
+  if (context.field && /url$/i.test(context.field)) return fc.constantFrom('https://127.0.0.1:9/fuzz', 'https://127.0.0.1:9/a?b=c', 'http://127.0.0.1:9/');
   const minLength = Math.max(0, schema.minLength ?? 0);
   const maxLength = Math.max(minLength, Math.min(schema.maxLength ?? 24, minLength + 24));
   return fc.string({ minLength, maxLength });
@@ -69,13 +80,18 @@ function validObject(schema: JsonSchema, context: SchemaContext, depth: number):
   const properties: Record<string, JsonSchema> = schema.properties ?? {};
   const required = new Set<string>(schema.required ?? []);
   const fields = Object.entries(properties).map(([key, child]) => {
-    const value = arbitraryFor(child, context, depth + 1);
+    const value = arbitraryFor(child, { ...context, field: key }, depth + 1);
     return fc.tuple(fc.constant(key), required.has(key) ? value.map((v) => ({ present: true, v })) : fc.option(value, { freq: 2 }).map((v) => ({ present: v !== null, v })));
   });
   // A loose object (Tiptap nodes, notes `attrs`) also gets extra keys, nested content included.
   const loose = schema.additionalProperties !== false && schema.additionalProperties !== undefined;
   const extra = loose
-    ? fc.array(fc.tuple(fc.constantFrom('attrs', 'marks', 'text', 'content', '__proto__', 'constructor', 'x'), depth < MAX_DEPTH ? fc.oneof(fc.jsonValue({ maxDepth: 3 }), hostileNesting, hostileKeys) : fc.constant(null)), { maxLength: 2 })
+    ? fc.array(
+        context.hostility
+          ? fc.tuple(fc.constantFrom('attrs', 'marks', 'text', 'content', '__proto__', 'constructor', 'x'), depth < MAX_DEPTH ? fc.oneof(fc.jsonValue({ maxDepth: 3 }), hostileNesting, hostileKeys) : fc.constant(null))
+          : fc.tuple(fc.constantFrom('attrs', 'text', 'x'), fc.jsonValue({ maxDepth: 2 })),
+        { maxLength: 2 },
+      )
     : fc.constant([] as Array<[string, unknown]>);
   return fc.tuple(fc.tuple(...fields), extra).map(([chosen, more]) => {
     const entries: Array<[string, unknown]> = [];
@@ -87,6 +103,9 @@ function validObject(schema: JsonSchema, context: SchemaContext, depth: number):
 
 function validFor(schema: JsonSchema, context: SchemaContext, depth: number): fc.Arbitrary<unknown> {
   if ('const' in schema) return fc.constant(schema.const);
+  // A documented default or example is a value the operation surely takes (pageSize 25 where only 25 or 100 pass).
+  const known = [...('default' in schema ? [schema.default] : []), ...(Array.isArray(schema.examples) ? schema.examples : [])];
+  if (known.length) return fc.oneof(fc.constantFrom(...known), validFor(Object.fromEntries(Object.entries(schema).filter(([k]) => k !== 'default' && k !== 'examples')), context, depth));
   if (Array.isArray(schema.enum) && schema.enum.length) return fc.constantFrom(...schema.enum);
   const alternatives = schema.anyOf ?? schema.oneOf;
   if (Array.isArray(alternatives) && alternatives.length) return fc.oneof(...alternatives.map((alt: JsonSchema) => arbitraryFor(alt, context, depth)));
@@ -109,7 +128,7 @@ function validFor(schema: JsonSchema, context: SchemaContext, depth: number): fc
         case 'array': {
           const minLength = Math.max(0, schema.minItems ?? 0);
           const items = schema.items ? arbitraryFor(schema.items, context, depth + 1) : fc.jsonValue({ maxDepth: 1 });
-          return fc.array(items, { minLength, maxLength: Math.max(minLength, Math.min(schema.maxItems ?? 3, minLength + 3)) });
+          return fc.array(items, { minLength, maxLength: Math.max(minLength, Math.min(schema.maxItems ?? 2, minLength + 2)) });
         }
         case 'object':
           return validObject(schema, context, depth);
@@ -126,4 +145,50 @@ export function arbitraryFor(schema: JsonSchema, context: SchemaContext, depth =
   const valid = depth > MAX_DEPTH ? fc.constant(null) : validFor(resolved, context, depth);
   if (!context.hostility) return valid;
   return fc.oneof({ weight: 10, arbitrary: valid }, { weight: context.hostility, arbitrary: hostileFor(resolved) });
+}
+
+type Mutation = { kind: 'char'; char: string; at: number } | { kind: 'replace'; value: unknown } | { kind: 'key'; entry: Record<string, unknown> };
+
+const mutation: fc.Arbitrary<Mutation> = fc.oneof(
+  { weight: 4, arbitrary: fc.record({ kind: fc.constant('char' as const), char: fc.constantFrom('\u0000', '\ud800', '\udc00', '\ud83d'), at: fc.nat() }) },
+  { weight: 4, arbitrary: fc.record({ kind: fc.constant('replace' as const), value: hostileValue }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('key' as const), entry: hostileKeys }) },
+);
+
+function nodesOf(value: unknown, out: Array<{ parent: any; key: string | number | null; node: unknown }> = [], parent: any = null, key: string | number | null = null) {
+  out.push({ parent, key, node: value });
+  if (Array.isArray(value)) value.forEach((item, i) => nodesOf(item, out, value, i));
+  else if (value !== null && typeof value === 'object' && !(value instanceof Raw)) {
+    for (const k of Object.keys(value)) nodesOf((value as Record<string, unknown>)[k], out, value, k);
+  }
+  return out;
+}
+
+/**
+ * A valid value for `schema` with exactly one thing changed (one valid fixture, one change per case): a NUL
+ * or lone surrogate spliced into one string, one node replaced by a hostile value (a date-looking string by
+ * a hostile date), or one hostile key added to one object. Everything else stays valid, so the change
+ * reaches the command and the database instead of stopping at the first schema check.
+ */
+export function mutatedOnce(schema: JsonSchema, context: SchemaContext): fc.Arbitrary<unknown> {
+  return fc.tuple(arbitraryFor(schema, { ...context, hostility: 0 }), fc.nat(), mutation, hostileDate).map(([valid, pick, change, date]) => {
+    const nodes = nodesOf(valid);
+    const target = nodes[pick % nodes.length]!;
+    let replacement: unknown = target.node;
+    if (change.kind === 'char' && typeof target.node === 'string') {
+      const at = change.at % (target.node.length + 1);
+      replacement = target.node.slice(0, at) + change.char + target.node.slice(at);
+    } else if (change.kind === 'key' && target.node !== null && typeof target.node === 'object' && !Array.isArray(target.node)) {
+      const [key] = Object.keys(change.entry);
+      Object.defineProperty(target.node, key!, { value: change.entry[key!], enumerable: true, writable: true, configurable: true });
+      return valid;
+    } else if (typeof target.node === 'string' && /^\d{4}-\d\d-\d\d/.test(target.node)) {
+      replacement = date;
+    } else {
+      replacement = change.kind === 'replace' ? change.value : typeof target.node === 'string' ? `${target.node}\u0000` : change.kind === 'key' ? change.entry : '\u0000';
+    }
+    if (target.parent === null) return replacement;
+    Object.defineProperty(target.parent, target.key!, { value: replacement, enumerable: true, writable: true, configurable: true });
+    return valid;
+  });
 }

@@ -27,3 +27,18 @@ export function fuzzParams<T>(ciRuns: number): Parameters<T> {
 
 /** Per-test time limit: generous in the long mode. */
 export const FUZZ_TEST_TIMEOUT_MS = LONG_MODE ? 60 * 60 * 1000 : 60_000;
+
+const outcomes = new Map<string, Map<string, number>>();
+
+/** Tallies what each property's cases got (2xx, 400 validation_error, …); FUZZ_STATS=1 prints the tally. */
+export function recordOutcome(property: string, outcome: string): void {
+  if (process.env.FUZZ_STATS !== '1') return;
+  const tally = outcomes.get(property) ?? new Map<string, number>();
+  tally.set(outcome, (tally.get(outcome) ?? 0) + 1);
+  outcomes.set(property, tally);
+}
+
+export function printOutcomes(): void {
+  if (process.env.FUZZ_STATS !== '1') return;
+  for (const [property, tally] of outcomes) console.log(`${property}: ${[...tally].map(([k, v]) => `${k}×${v}`).join(' ')}`);
+}

@@ -5,8 +5,9 @@ import { randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
 import { EVENT_NAMES } from '../../src/events/catalog.js';
 import { createTestApp, type TestApp, type Tenant } from '../helpers/app.js';
-import { describeChange, fingerprint } from './fingerprint.js';
+import { FingerprintTracker } from './fingerprint.js';
 import { preview } from './hostile.js';
+import { recordOutcome } from './settings.js';
 import type { JsonSchema } from './schema-arbitrary.js';
 
 export interface Operation {
@@ -27,6 +28,10 @@ export interface FuzzTarget {
   operations: Operation[];
   /** Every fixture id, for uuid fields. */
   ids: string[];
+  /** The database fingerprint around each request (see ./fingerprint.ts). */
+  fingerprints: FingerprintTracker;
+  /** Existing ids of a kind named by a field (`organization` for organizationIds, `user`, `column`, …). */
+  idsOf(kind: string): string[] | undefined;
   /** An existing row for a path's `{id}`, by the path's first segment (none for api-keys: the key in use). */
   existingIdFor(path: string): string | undefined;
 }
@@ -87,6 +92,17 @@ export async function createFuzzTarget(): Promise<FuzzTarget> {
     services: service.id,
     tasks: task.id,
   };
+  const byKind: Record<string, string[]> = {
+    user: [admin.userId, member.id],
+    webhook: [webhook.id],
+    delivery: [delivery.id],
+    column: [column.id],
+    contact: [contact.id],
+    organization: [organization.id],
+    deal: [deal.id],
+    service: [service.id],
+    task: [task.id],
+  };
   return {
     t,
     admin,
@@ -94,17 +110,24 @@ export async function createFuzzTarget(): Promise<FuzzTarget> {
     document,
     operations: listOperations(document),
     ids: [...Object.values(bySegment), admin.userId, admin.companyId],
+    idsOf: (kind) => byKind[kind],
+    fingerprints: new FingerprintTracker(t.ctx.pool),
     existingIdFor: (path) => bySegment[path.split('/')[1] ?? ''],
   };
 }
 
 export interface SentRequest {
+  /** The operation it exercises, e.g. "PATCH /contacts/{id}" (for the outcome tally). */
+  operation?: string;
   method: string;
   /** Path and query under /api/v1. */
   url: string;
   headers: Record<string, string>;
   body?: string;
 }
+
+/** The wording of PostgreSQL data errors mapped to 400 in src/errors.ts: no field named, so validation should come first. */
+export const STORED_BY_DATABASE = /can be stored|cannot be stored|nested too deeply to store/;
 
 export function describeRequest(request: SentRequest): string {
   const headers = Object.entries(request.headers).map(([k, v]) => `${k}: ${preview(v, 120)}`).join('; ');
@@ -116,9 +139,10 @@ export function describeRequest(request: SentRequest): string {
  * when its message does; never a 5xx; the database unchanged after any refusal.
  */
 export async function sendAndCheck(target: FuzzTarget, request: SentRequest): Promise<Response> {
-  const before = await fingerprint(target.t.ctx.pool);
+  const before = await target.fingerprints.before();
   const response = await target.t.app.request(`http://localhost/api/v1${request.url}`, { method: request.method, headers: request.headers, body: request.body });
   const text = await response.text();
+  recordOutcome(request.operation ?? `${request.method} ${request.url.split('?')[0]}`, String(response.status));
   const what = () => `${describeRequest(request)} → ${response.status} ${preview(text, 400)}`;
   expect(response.status, what()).toBeLessThan(500);
   if (response.status >= 400) {
@@ -135,8 +159,12 @@ export async function sendAndCheck(target: FuzzTarget, request: SentRequest): Pr
     // A validation message that starts with a field path names that field in `field` too.
     const named = body.error.code === 'validation_error' ? /^([A-Za-z_$][\w$]*(?:\.[\w$]+)*): /.exec(body.error.message) : null;
     if (named) expect(body.error.field, what()).toBe(named[1]);
-    const after = await fingerprint(target.t.ctx.pool);
-    if (after !== before) expect.fail(`a refused request changed the database (${describeChange(before, after)}): ${what()}`);
+    // The database's own refusal (src/errors.ts, the last line of defence) means a value reached it unchecked.
+    expect(body.error.message, `validation missed a value the database refused: ${what()}`).not.toMatch(STORED_BY_DATABASE);
+    const change = await target.fingerprints.changeSince(before);
+    if (change) expect.fail(`a refused request changed the database (${change}): ${what()}`);
+  } else {
+    target.fingerprints.accepted();
   }
   return response;
 }

@@ -1,14 +1,17 @@
-// Every REST operation in the OpenAPI document, driven with bodies, ids and query parameters generated from
-// its own schemas with hostile values mixed in (NUL, lone surrogates, year 0000, 1e999, deep nesting, __proto__
-// keys, …). Each answer is a 2xx or a 4xx naming the field, never a 5xx, and a refusal writes nothing.
-// New routes are covered without editing this file: the operations come from /api/v1/openapi.json.
+// Every REST operation in the OpenAPI document, driven twice: with bodies, ids and query parameters generated
+// from its own schemas with hostile values mixed in (NUL, lone surrogates, year 0000, 1e999, deep nesting,
+// __proto__ keys, …), and with what no schema describes (wrong or missing credentials, wrong content types,
+// malformed JSON, oversize headers, odd query strings). Each answer is a 2xx or a 4xx naming the field, never
+// a 5xx, and a refusal writes nothing. New routes are covered without editing this file: the operations come
+// from /api/v1/openapi.json.
 import { test } from '@fast-check/vitest';
-import { describe, expect, it } from 'vitest';
-import { schemaRequest } from './requests.js';
-import { FUZZ_TEST_TIMEOUT_MS, fuzzParams } from './settings.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { schemaRequest, transportRequest } from './requests.js';
+import { FUZZ_TEST_TIMEOUT_MS, fuzzParams, printOutcomes } from './settings.js';
 import { createFuzzTarget, sendAndCheck, type SentRequest } from './target.js';
 
 const target = await createFuzzTarget();
+afterAll(printOutcomes);
 
 describe('every REST operation, schema-driven hostile input', () => {
   it('finds the operations in the OpenAPI document', () => {
@@ -16,7 +19,19 @@ describe('every REST operation, schema-driven hostile input', () => {
   });
 
   for (const operation of target.operations) {
-    test.prop([schemaRequest(target, operation)], fuzzParams<[SentRequest]>(operation.body ? 24 : 12))(
+    test.prop([schemaRequest(target, operation)], fuzzParams<[SentRequest]>(operation.body ? 20 : 10))(
+      `${operation.method} ${operation.path}`,
+      async (request) => {
+        await sendAndCheck(target, request);
+      },
+      FUZZ_TEST_TIMEOUT_MS,
+    );
+  }
+});
+
+describe('every REST operation, hostile transport', () => {
+  for (const operation of target.operations) {
+    test.prop([transportRequest(target, operation)], fuzzParams<[SentRequest]>(8))(
       `${operation.method} ${operation.path}`,
       async (request) => {
         await sendAndCheck(target, request);
