@@ -7,7 +7,7 @@
 // The process stays responsive: reading and checking yield to the event loop every few milliseconds, and
 // the write awaits the database between batches of 100.
 // All or nothing: rows that fail their checks are reported and never written; the others are written in ONE
-// transaction with their events and deliveries, so a failure at row 40 000 leaves nothing behind and the
+// transaction with their events and deliveries, so a failure at row 15 000 leaves nothing behind and the
 // same file can simply be imported again.
 import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
