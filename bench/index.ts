@@ -4,6 +4,7 @@ const benches: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   writes: async () => ({ run: (await import('./writes.js')).runWritesBench }),
   delivery: async () => ({ run: (await import('./delivery.js')).runDeliveryBench }),
   import: async () => ({ run: (await import('./import.js')).runImportBench }),
+  'sign-in': async () => ({ run: (await import('./sign-in.js')).runSignInBench }),
   // Only the BullMQ + Redis comparison (the delivery benchmark runs it too): `npm run bench -- baseline`.
   baseline: async () => ({ run: (await import('./bullmq-baseline.js')).runBaselineBench }),
 };

@@ -9,7 +9,11 @@ CREATE INDEX sessions_expires_at_idx ON sessions (expires_at);
 -- processes may serve the same users behind a load balancer: a per-process counter would give an attacker one
 -- budget per process, and the row lock is what makes a parallel burst count like the same attempts in sequence.
 -- key_hash is the SHA-256 of the lower-cased email or of the address, so no email or address is kept here.
-CREATE TABLE auth_throttles (
+-- UNLOGGED: every attempt, refused ones included, updates a counter, and a logged table would make each of
+-- those commits wait for a WAL flush while holding the counter's lock (a burst of 200 then queues on 200
+-- flushes). The price is that counters start from zero after a database crash or a failover, which a throttle
+-- can afford.
+CREATE UNLOGGED TABLE auth_throttles (
   scope text NOT NULL,
   key_hash text NOT NULL,
   -- Attempts reserved since window_started_at; reset when the window has passed.
