@@ -7,10 +7,13 @@ import { MAX_LINKED_RECORDS_PER_WRITE } from '../../src/crm/commands.js';
 import { MAX_EVENT_BODY_BYTES } from '../../src/events/body-limit.js';
 import { AppError } from '../../src/errors.js';
 import { createTestApp } from '../helpers/app.js';
+import { listen } from '../helpers/http-server.js';
+import { connectMcp } from '../helpers/mcp.js';
 import { eventReader, principalOf } from './helpers.js';
 
 const t = await createTestApp();
 const db = t.ctx.db;
+const baseUrl = await listen(t);
 
 async function tenant() {
   const signed = await t.signup();
@@ -78,6 +81,11 @@ describe('event body bound', () => {
     expect(viaLink.message).toContain(org.id);
     const viaUpdate = (await updateRecord(db, principal, 'contact', contact.id, { organizationIds: [org.id] }).catch((e: unknown) => e)) as AppError;
     expect(viaUpdate).toMatchObject({ code: 'event_too_large', field: 'contactIds' });
+    const mcp = await connectMcp(baseUrl, signed.key);
+    const viaMcp = await mcp.call('link_entities', { entity: 'contact', sourceId: contact.id, relation: 'organizationIds', ids: [org.id] });
+    expect(viaMcp.isError).toBe(true);
+    expect(viaMcp.text).toMatch(/^contactIds: /);
+    expect(viaMcp.text).toContain(`at most ${MAX_EVENT_BODY_BYTES} bytes`);
     expect(await counts(signed.companyId)).toEqual(before);
   });
 });
