@@ -2,7 +2,11 @@
 //   (a) raw ceiling: undici POSTing one signed 1 KB body, 64 in flight — what this machine can do at all;
 //   (b) end to end: bulk contact creates (createRecords, 20 per write) with 3 subscribed webhooks, commit → receipt;
 //       then the same at half of (b)'s peak rate, where latency (not queueing) is the figure;
-//   (c) (b) plus a 4th webhook on a tarpit that never answers: the healthy webhooks' throughput.
+//   (baseline) after (b): the same N deliveries through Switchboard and through BullMQ + Redis, alternating
+//       (bench/bullmq-baseline.ts; `npm run bench -- baseline` runs it alone);
+//   (c) (b) plus a 4th webhook on a tarpit that never answers: the healthy webhooks' throughput;
+//   (d) a retry storm: 3 healthy webhooks, then beside them a 4th answering 503 to everything with retries on
+//       (WEBHOOK_RETRY_SCHEDULE=1s,1s,1s: 4 attempts per event), the healthy throughput against the same run without.
 // Then the delivery log's queries on a company with ~1M delivery rows versus a small one.
 import { fork, type ChildProcess } from 'node:child_process';
 import { createHmac, randomUUID } from 'node:crypto';
@@ -14,7 +18,7 @@ import { createRecords } from '../src/crm/index.js';
 import { listDeliveries } from '../src/delivery/queries.js';
 import { startWorker, type Worker } from '../src/delivery/worker.js';
 import { EVENT_NAMES } from '../src/events/catalog.js';
-import { createWebhook } from '../src/webhooks/webhooks.js';
+import { createWebhook, updateWebhook } from '../src/webhooks/webhooks.js';
 import { compareWithBullmq } from './bullmq-baseline.js';
 import { openBenchDatabase, percentile, type BenchDatabase } from './harness.js';
 
@@ -36,7 +40,7 @@ interface Receiver {
   onReceipt: (entity: string, at: number) => void;
 }
 
-export async function spawnReceiver(mode: 'ok' | 'tarpit'): Promise<Receiver> {
+export async function spawnReceiver(mode: 'ok' | 'tarpit' | 'fail'): Promise<Receiver> {
   const child = fork(new URL('./receiver-process.ts', import.meta.url).pathname, [], { env: { ...process.env, RECEIVER_MODE: mode }, execArgv: ['--import', 'tsx'] });
   return new Promise((resolve, reject) => {
     child.once('error', reject);
@@ -193,17 +197,61 @@ const f1 = (n: number) => n.toFixed(1);
 const latencyLine = (l: number[]) => `p50 ${f1(percentile(l, 50))} ms, p95 ${f1(percentile(l, 95))} ms, p99 ${f1(percentile(l, 99))} ms`;
 
 export async function runDeliveryBench(): Promise<void> {
-  const db = await openBenchDatabase({ WEBHOOK_ALLOW_PRIVATE: '127.0.0.1/32', WEBHOOK_TIMEOUT_MS: '2000' });
+  const db = await openBenchDatabase({ WEBHOOK_ALLOW_PRIVATE: '127.0.0.1/32', WEBHOOK_TIMEOUT_MS: '2000', WEBHOOK_RETRY_SCHEDULE: '1s,1s,1s' });
   const healthy = await spawnReceiver('ok');
   const tarpit = await spawnReceiver('tarpit');
+  const failing = await spawnReceiver('fail');
+  // DELIVERY_BENCH=throughput|storm|queries runs one part.
+  const part = process.env.DELIVERY_BENCH;
   try {
     console.log(`database: ${db.kind}; producer: createRecords (bulk contact creates, ${WRITE_SIZE} per write)`);
-    if (process.env.DELIVERY_BENCH !== 'queries') await throughput(db, healthy, tarpit);
-    if (process.env.DELIVERY_BENCH !== 'throughput') await logQueries(db);
+    if (!part || part === 'throughput') await throughput(db, healthy, tarpit);
+    if (!part || part === 'throughput' || part === 'storm') await retryStorm(db, healthy, failing);
+    if (!part || part === 'queries') await logQueries(db);
   } finally {
     healthy.child.kill();
     tarpit.child.kill();
+    failing.child.kill();
     await db.close();
+  }
+}
+
+/**
+ * (d) The retry storm, in a company of its own: the same writes with 3 healthy webhooks, first alone, then with a
+ * 4th whose receiver answers 503 to everything and whose retries are on. Its failures and their retries (queue
+ * rows with a not-before time) must not take the healthy webhooks' throughput.
+ */
+async function retryStorm(db: BenchDatabase, healthy: Receiver, failing: Receiver): Promise<void> {
+  const principal = await company(db, 'Storm');
+  const publicDns = { resolve: async () => [{ address: '127.0.0.1', family: 4 }] };
+  for (const n of [1, 2, 3]) await createWebhook(db.ctx, principal, { url: `${healthy.url}/storm-ok-${n}`, events: ['contact.created'] }, publicDns);
+  const worker = startWorker(db.ctx, { sender: { ca: [healthy.ca.toString(), failing.ca.toString()].join('\n') }, stopDeadlineMs: 500 });
+  // Two rounds of (no storm, storm), the failing webhook disabled and enabled between them, so a drift of the
+  // machine's load over the run weighs on both sides alike.
+  const rates = { without: [] as number[], with: [] as number[] };
+  let storm: { id: string } | null = null;
+  try {
+    for (let round = 0; round < 2; round++) {
+      if (storm) await updateWebhook(db.ctx, principal, storm.id, { enabled: false });
+      const without = await endToEnd(db, principal, healthy, 3, PEAK_MS, null);
+      rates.without.push(without.rate);
+      if (storm) await updateWebhook(db.ctx, principal, storm.id, { enabled: true });
+      else storm = await createWebhook(db.ctx, principal, { url: `${failing.url}/storm`, events: ['contact.created'], retryPolicy: 'exponential' }, publicDns);
+      const withStorm = await endToEnd(db, principal, healthy, 3, PEAK_MS, null);
+      rates.with.push(withStorm.rate);
+      console.log(`(d) round ${round + 1}: 3 webhooks ${f0(without.rate)} deliveries/s; with a 4th failing everything, retries on (1s,1s,1s): healthy ${f0(withStorm.rate)} deliveries/s, ${latencyLine(withStorm.latencies)}`);
+    }
+    const { rows: [attempts] } = await db.ctx.pool.query<{ total: number; retries: number; disabled: number }>(
+      `SELECT count(*)::int AS total, count(*) FILTER (WHERE trigger = 'retry')::int AS retries,
+              count(*) FILTER (WHERE error_kind = 'webhook_disabled')::int AS disabled
+       FROM webhook_deliveries WHERE webhook_id = $1`,
+      [storm!.id],
+    );
+    console.log(`    the failing webhook: ${attempts!.total} deliveries, ${attempts!.retries} of them retries (${attempts!.disabled} ended webhook_disabled between rounds)`);
+    const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+    console.log(`  (d) storm/no storm = ${f1((100 * sum(rates.with)) / sum(rates.without))}% (target ≥ 90%)`);
+  } finally {
+    await worker.stop();
   }
 }
 
@@ -226,7 +274,7 @@ async function throughput(db: BenchDatabase, healthy: Receiver, tarpit: Receiver
     const half = await endToEnd(db, principal, healthy, 3, HALF_MS, peak.rate / 2);
     console.log(`    at half of peak (${f0(peak.rate / 2)}/s offered): ${f0(half.rate)} deliveries/s; ${latencyLine(half.latencies)}`);
     // The baseline of spec §12: the same N through Switchboard and through BullMQ + Redis, same receiver.
-    await compareWithBullmq(db, principal, healthy, raw);
+    await compareWithBullmq(db, principal, healthy, raw, () => rawCeiling(healthy));
 
     // The tarpit holds its connections until WEBHOOK_TIMEOUT_MS (2 s here); trust its CA too by sharing one sender CA list.
     await worker.stop();

@@ -1,5 +1,5 @@
 // The benchmark's HTTPS receiver, in its own process so its CPU is not the benchmark's. RECEIVER_MODE=ok answers
-// 200 at once; RECEIVER_MODE=tarpit never answers. Receipts go to the parent in batches: [entityId, epochMs].
+// 200 at once; RECEIVER_MODE=tarpit never answers; RECEIVER_MODE=fail answers 503 at once. Receipts go to the parent in batches: [entityId, epochMs].
 import { startHttpsReceiver } from '../test/helpers/https-receiver.js';
 
 const mode = process.env.RECEIVER_MODE ?? 'ok';
@@ -12,6 +12,7 @@ const receiver = await startHttpsReceiver({
   responder: (request) => {
     const entity = ENTITY.exec(request.body)?.[1] ?? '';
     receipts.push([entity, now()]);
+    if (mode === 'fail') return { status: 503, body: 'down' };
     return mode === 'tarpit' ? { hang: true } : { status: 200, body: 'ok' };
   },
 });

@@ -192,11 +192,15 @@ export async function deleteWebhook(ctx: WebhookContext, principal: Principal, i
     // Queue entries first (the order every queue statement locks in), then their log rows.
     await tx.execute(sql`
       WITH dropped AS (
-        DELETE FROM webhook_delivery_queue WHERE webhook_id = ${id} AND claim_token IS NULL RETURNING delivery_id
+        DELETE FROM webhook_delivery_queue WHERE webhook_id = ${id} AND claim_token IS NULL RETURNING delivery_id, retry_of
+      ),
+      failed AS (
+        UPDATE webhook_deliveries d
+        SET status = 'failed', error_kind = 'webhook_deleted', error_message = 'the webhook was deleted before this delivery was sent',
+            completed_at = now()
+        FROM dropped WHERE d.id = dropped.delivery_id
       )
-      UPDATE webhook_deliveries d
-      SET status = 'failed', error_kind = 'webhook_deleted', error_message = 'the webhook was deleted before this delivery was sent',
-          completed_at = now()
-      FROM dropped WHERE d.id = dropped.delivery_id`);
+      UPDATE webhook_deliveries p SET next_attempt_at = NULL
+      FROM dropped WHERE p.id = dropped.retry_of AND p.next_attempt_at IS NOT NULL`);
   });
 }
