@@ -72,6 +72,11 @@ export const webhooks = {
   update: (id: string, input: Partial<WebhookInput>) => api.patch<Webhook>(`/webhooks/${id}`, input),
   remove: (id: string) => api.delete(`/webhooks/${id}`),
   revealSecret: (id: string) => api.post<{ secret: string | null }>(`/webhooks/${id}/secret/reveal`),
+  /** Re-send the events of [since, until) whose deliveries to this webhook all failed; dryRun only counts them. */
+  recover: (id: string, input: { since: string; until?: string; dryRun?: boolean }) =>
+    api.post<{ count: number; hasMore: boolean; dryRun: boolean }>(`/webhooks/${id}/recover`, input),
+  /** Queue a signed webhook.test to this webhook; poll deliveries.get for the outcome. */
+  sendTest: (id: string) => api.post<Delivery>(`/webhooks/${id}/test`),
 };
 
 export interface DeliveryQuery extends Query {
@@ -80,6 +85,9 @@ export interface DeliveryQuery extends Query {
   event?: string;
   webhookId?: string;
   entityId?: string;
+  /** ISO-8601: deliveries created at or after / before. */
+  from?: string;
+  to?: string;
   page?: number;
   pageSize?: number;
 }

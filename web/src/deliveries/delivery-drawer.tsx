@@ -154,6 +154,14 @@ function Row({ label, value }: { label: string; value: React.ReactNode }) {
 function RecordLink({ event, id }: { event: string; id: string }) {
   const type = event.split('.')[0] as RecordType;
   const config = RECORD_CONFIG[type];
+  // A test event (webhook.test) is about the webhook itself, not a record.
+  if (!config) {
+    return (
+      <Anchor component={Link} to="/company/webhooks" size="sm" style={WRAP}>
+        Webhook {id}
+      </Anchor>
+    );
+  }
   return (
     <Anchor component={Link} to={`${config.path}/${id}`} size="sm" style={WRAP}>
       {config.singular} {id}
