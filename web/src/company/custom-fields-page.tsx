@@ -14,6 +14,7 @@ import { PageHeader } from '../components/page-header.js';
 import { TableStatusRow } from '../components/states.js';
 import { useAsync } from '../lib/use-async.js';
 import { RECORD_CONFIG } from '../records/record-config.js';
+import { RenameColumnButton } from './rename-column-button.js';
 
 const TYPE_LABELS: Record<CustomColumnType, string> = {
   text: 'Text',
@@ -71,16 +72,19 @@ export function CustomFieldsPage() {
                 </Table.Td>
                 {isAdmin && (
                   <Table.Td>
-                    <ConfirmButton
-                      label="Delete"
-                      ariaLabel={`Delete ${column.name}`}
-                      title="Delete custom field?"
-                      message={`“${column.name}” and its value on every ${RECORD_CONFIG[entityType].singular.toLowerCase()} will be removed.`}
-                      onConfirm={async () => {
-                        await customColumns.remove(column.id);
-                        await list.reload();
-                      }}
-                    />
+                    <Group gap={6} wrap="nowrap" justify="flex-end">
+                      <RenameColumnButton column={column} onRenamed={() => void list.reload()} />
+                      <ConfirmButton
+                        label="Delete"
+                        ariaLabel={`Delete ${column.name}`}
+                        title="Delete custom field?"
+                        message={`“${column.name}” and its value on every ${RECORD_CONFIG[entityType].singular.toLowerCase()} will be removed.`}
+                        onConfirm={async () => {
+                          await customColumns.remove(column.id);
+                          await list.reload();
+                        }}
+                      />
+                    </Group>
                   </Table.Td>
                 )}
               </Table.Tr>

@@ -2,7 +2,7 @@
 import { Badge, Button, Group, Modal, PasswordInput, Select, SimpleGrid, Stack, Table, Text, TextInput } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useState, type FormEvent } from 'react';
-import { fieldError } from '../api/client.js';
+import { fieldError, messageOf } from '../api/client.js';
 import { users } from '../api/endpoints.js';
 import type { User } from '../api/types.js';
 import { useSession } from '../auth/session.js';
@@ -42,9 +42,13 @@ export function UsersPage() {
                 </Table.Td>
                 <Table.Td>{user.email}</Table.Td>
                 <Table.Td>
-                  <Badge variant="light" color={user.role === 'admin' ? 'indigo' : 'gray'}>
-                    {user.role}
-                  </Badge>
+                  {isAdmin && user.id !== me?.id ? (
+                    <RoleSelect user={user} onChanged={() => void list.reload()} />
+                  ) : (
+                    <Badge variant="light" color={user.role === 'admin' ? 'indigo' : 'gray'}>
+                      {user.role}
+                    </Badge>
+                  )}
                 </Table.Td>
                 <Table.Td>{formatDateTime(user.createdAt)}</Table.Td>
                 {isAdmin && (
@@ -72,7 +76,7 @@ export function UsersPage() {
       </Table.ScrollContainer>
       {!isAdmin && (
         <Text size="sm" c="dimmed" mt="sm">
-          Only admins can add or remove users.
+          Only admins can add or remove users and change roles.
         </Text>
       )}
       <Modal opened={adding} onClose={() => setAdding(false)} title="Add user">
@@ -86,6 +90,39 @@ export function UsersPage() {
         )}
       </Modal>
     </>
+  );
+}
+
+/** An admin changes another user's role in place; the server's refusal (e.g. the last admin) shows as a notification. */
+function RoleSelect({ user, onChanged }: { user: User; onChanged: () => void }) {
+  const [busy, setBusy] = useState(false);
+  const change = async (role: string | null) => {
+    if (!role || role === user.role) return;
+    setBusy(true);
+    try {
+      const updated = await users.update(user.id, { role: role as User['role'] });
+      notifications.show({ color: 'green', message: `${updated.email} is now ${updated.role === 'admin' ? 'an admin' : 'a member'}` });
+      onChanged();
+    } catch (caught) {
+      notifications.show({ color: 'red', title: 'Role not changed', message: messageOf(caught) });
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Select
+      aria-label={`Role of ${user.email}`}
+      data={[
+        { value: 'member', label: 'member' },
+        { value: 'admin', label: 'admin' },
+      ]}
+      value={user.role}
+      onChange={(role) => void change(role)}
+      allowDeselect={false}
+      disabled={busy}
+      size="xs"
+      w={120}
+    />
   );
 }
 

@@ -6,6 +6,7 @@ import { deliveries, webhooks } from '../api/endpoints.js';
 import { ErrorAlert } from '../components/error-alert.js';
 import { PageHeader } from '../components/page-header.js';
 import { Pager } from '../components/pager.js';
+import { fromLocalInput } from '../lib/local-time.js';
 import { navigate, useLocation } from '../lib/router.js';
 import { useAsync, useDebounced } from '../lib/use-async.js';
 import { DeliveryDrawer } from './delivery-drawer.js';
@@ -16,15 +17,25 @@ const LIVE_REFRESH_MS = 1500;
 
 export function DeliveriesPage() {
   const { query } = useLocation();
-  const [filters, setFilters] = useState<DeliveryFilterState>({ search: '', status: null, event: null, webhookId: query.get('webhookId') });
+  const [filters, setFilters] = useState<DeliveryFilterState>({ search: '', status: null, event: null, webhookId: query.get('webhookId'), from: '', to: '' });
   const [page, setPage] = useState(1);
   const [pageSize, setPageSize] = useState(25);
   const openId = query.get('id');
   const searchTerm = useDebounced(filters.search.trim());
   const hooks = useAsync(() => webhooks.list(), []);
   const list = useAsync(
-    () => deliveries.list({ searchTerm, status: filters.status ?? undefined, event: filters.event ?? undefined, webhookId: filters.webhookId ?? undefined, page, pageSize }),
-    [searchTerm, filters.status, filters.event, filters.webhookId, page, pageSize],
+    () =>
+      deliveries.list({
+        searchTerm,
+        status: filters.status ?? undefined,
+        event: filters.event ?? undefined,
+        webhookId: filters.webhookId ?? undefined,
+        from: fromLocalInput(filters.from),
+        to: fromLocalInput(filters.to),
+        page,
+        pageSize,
+      }),
+    [searchTerm, filters.status, filters.event, filters.webhookId, filters.from, filters.to, page, pageSize],
   );
   const items = list.data?.items ?? [];
   const live = items.some((d) => d.status === 'pending' || d.status === 'processing');
