@@ -53,7 +53,7 @@ export function webhookRoutes() {
       method: 'patch',
       path: '/webhooks/{id}',
       tags: ['webhooks'],
-      summary: 'Change a webhook (admins); "secret": null removes the secret',
+      summary: 'Change a webhook (admins); "secret": null removes the secret; "enabled": false fails its queued deliveries (webhook_disabled), true clears disabledReason',
       request: { params: IdParam, body: jsonBody(UpdateWebhookInput.openapi('UpdateWebhookInput')) },
       responses: { 200: jsonResponse(Webhook, 'Updated'), ...errorResponses },
     }),
