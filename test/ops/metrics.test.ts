@@ -12,7 +12,8 @@ import { runScript } from '../helpers/server-process.js';
 import { allFinished, createWebhook, publishContacts, startTestWorker, waitForDeliveries } from '../delivery/fixtures.js';
 
 const TOKEN = 'scrape-token-0123456789';
-const t = await createTestApp({ WEBHOOK_ALLOW_PRIVATE: '127.0.0.1/32', WEBHOOK_TIMEOUT_MS: '2000', METRICS_TOKEN: TOKEN });
+// A retry waits 10 minutes here: it stays "scheduled" for the whole test, however slow the machine.
+const t = await createTestApp({ WEBHOOK_ALLOW_PRIVATE: '127.0.0.1/32', WEBHOOK_TIMEOUT_MS: '2000', WEBHOOK_RETRY_SCHEDULE: '10m', METRICS_TOKEN: TOKEN });
 const receiver = await startHttpsReceiver();
 afterAll(() => receiver.close());
 
@@ -127,6 +128,32 @@ describe('GET /metrics', () => {
       expect(m.get('switchboard_delivery_oldest_pending_age_seconds')).toBeGreaterThan(0);
       await pool.query('DELETE FROM webhook_delivery_queue WHERE company_id = $1', [tenant.companyId]);
     } finally {
+      await pool.end();
+    }
+  });
+
+  it('counts a scheduled retry, and shows it queued as scheduled rather than pending', async () => {
+    const tenant = await t.signup();
+    await createWebhook(t, tenant, { url: `${receiver.url}/flaky`, events: ['contact.created'], retryPolicy: 'exponential' });
+    receiver.setResponder(() => ({ status: 503, body: 'try later' }));
+    const before = await read();
+    const worker = startTestWorker(t);
+    try {
+      await publishContacts(t, tenant, 1);
+      // The first attempt fails and its retry waits ~10 minutes.
+      await waitForDeliveries(t, tenant.companyId, (rows) => rows.some((r) => r.status === 'failed') && rows.length === 2);
+    } finally {
+      await worker.stop();
+      receiver.setResponder(() => ({ status: 200, body: 'ok' }));
+    }
+    const pool = createPool(t.database.url, 1); // a pool of its own: no cached queue figures
+    try {
+      const m = await read(createApp({ ...t.ctx, pool, db: createDb(pool) }));
+      expect(value(m, 'switchboard_delivery_retries_scheduled_total') - value(before, 'switchboard_delivery_retries_scheduled_total')).toBe(1);
+      expect(m.get('switchboard_delivery_queue_depth{state="scheduled"}')).toBeGreaterThanOrEqual(1);
+      expect(m.get('switchboard_delivery_oldest_pending_age_seconds')).toBe(0); // a waiting retry is not a backlog
+    } finally {
+      await pool.query('DELETE FROM webhook_delivery_queue WHERE company_id = $1', [tenant.companyId]);
       await pool.end();
     }
   });
