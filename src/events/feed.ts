@@ -16,9 +16,10 @@
 // above every reader's xmin, and the stored value is at least that — and a record's events now come in
 // record-version order. Without the xmin bound, the concurrency test's reader misses ~45% of the events.
 //
-// The price: the feed shows nothing newer than the oldest transaction still open anywhere in the database. A
-// record write holds its transaction for milliseconds; a CSV import or a session left open in psql holds the
-// feed back (for every company) until it ends. Events are late, never lost or reordered.
+// The price: the feed shows nothing newer than the oldest writing transaction still open on the PostgreSQL
+// server — xids and snapshots are server-wide, so that includes other databases on the same server. A record
+// write holds its transaction for milliseconds; a CSV import, a migration or a psql session left open inside
+// BEGIN holds the feed back (for every company) until it ends. Events are late, never lost or reordered.
 //
 // Cost: pages walk the (company_id, xid, seq) index: ~2 ms for 100 events and ~10 ms for 1,000 (mostly JSON
 // parsing) at any depth of a 100k-event company; a `types` filter is applied while walking, so a type that is

@@ -12,6 +12,7 @@ import { principalOf } from '../crm/helpers.js';
 
 const t = await createTestApp({ WEBHOOK_ALLOW_PRIVATE: '127.0.0.1/32' });
 const baseUrl = await listen(t);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const db = t.ctx.db;
 
 interface FeedItem {
@@ -33,12 +34,25 @@ async function page(tenant: Tenant, query: Record<string, string | number> = {})
   return (await response.json()) as FeedPage;
 }
 
+/**
+ * Pages until `ready` holds. A committed event shows only once every transaction that was open when it was
+ * written has ended — on the whole PostgreSQL server, so other test files' transactions can delay it a little.
+ */
+async function pageWhen(tenant: Tenant, query: Record<string, string | number>, ready: (p: FeedPage) => boolean, timeoutMs = 20_000): Promise<FeedPage> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const result = await page(tenant, query);
+    if (ready(result)) return result;
+    if (Date.now() > until) throw new Error(`the feed did not show the expected events: ${JSON.stringify(result.items.map((i) => i.event))}`);
+    await sleep(20);
+  }
+}
+
 async function eventIdsOf(companyId: string): Promise<string[]> {
   const { rows } = await t.ctx.pool.query<{ id: string }>('SELECT id FROM events WHERE company_id = $1', [companyId]);
   return rows.map((r) => r.id);
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('exactly once under concurrent writers', () => {
   it('8 writers commit out of order while a reader pages with small limits: every event once, per record in version order', async () => {
@@ -80,8 +94,12 @@ describe('exactly once under concurrent writers', () => {
     let lateArrivals = 0; // events the feed lists after one with a higher sequence number
     let highestSeq = 0n;
     const reader = async () => {
+      const until = Date.now() + 60_000;
       for (;;) {
-        const done = running === 0;
+        // Done when the writers have finished and the feed has shown as many events as the table holds (events
+        // of transactions elsewhere on the server may still be held back for a moment after the writers end).
+        const done = running === 0 && seen.length >= (await eventIdsOf(tenant.companyId)).length;
+        if (done || Date.now() > until) return;
         const result = await page(tenant, { limit: 7, ...(cursor ? { after: cursor } : {}) });
         expect(result.nextCursor).toEqual(expect.any(String));
         if (result.items.length === 0 && cursor) expect(result.nextCursor).toBe(cursor);
@@ -93,7 +111,6 @@ describe('exactly once under concurrent writers', () => {
         }
         seen.push(...result.items);
         cursor = result.nextCursor;
-        if (done && result.items.length === 0) return;
         if (result.items.length === 0) await sleep(5);
       }
     };
@@ -101,6 +118,7 @@ describe('exactly once under concurrent writers', () => {
     await Promise.all([reader(), ...Array.from({ length: WRITERS }, (_, w) => writer(w, tenant)), writer(99, other)]);
     expect(failures).toEqual([]);
 
+    expect((await page(tenant, { after: cursor! })).items).toEqual([]); // nothing beyond what the table holds
     const ids = seen.map((item) => item.id);
     expect(new Set(ids).size).toBe(ids.length); // nothing twice
     const stored = await eventIdsOf(tenant.companyId);
@@ -127,7 +145,7 @@ describe('exactly once under concurrent writers', () => {
       after = result.nextCursor;
     }
     expect(again).toEqual(ids);
-  });
+  }, 90_000);
 
   it('holds back events behind a transaction still open, then shows both in position order', async () => {
     const tenant = await t.signup();
@@ -149,7 +167,7 @@ describe('exactly once under concurrent writers', () => {
     expect(held).toEqual({ items: [], nextCursor: start });
     release();
     await slow;
-    const both = await page(tenant, { after: start });
+    const both = await pageWhen(tenant, { after: start }, (p) => p.items.length >= 2);
     expect(both.items.map((i) => i.entityId)).toEqual([slowId, fast.id]);
   });
 });
@@ -163,7 +181,7 @@ describe('GET /events', () => {
     const contact = await createRecord(db, principal, 'contact', { firstName: 'Max', organizationIds: [org.id] });
     await updateRecord(db, principal, 'contact', contact.id, { lastName: 'M' });
 
-    const all = await page(tenant);
+    const all = await pageWhen(tenant, {}, (p) => p.items.length >= 4);
     expect(all.items.map((i) => `${i.event} ${i.recordVersion}`)).toEqual([
       'organization.created 1',
       'contact.created 1',
@@ -192,7 +210,7 @@ describe('GET /events', () => {
     const latest = await page(tenant, { after: 'latest' });
     expect(latest.items).toEqual([]);
     const task = await createRecord(db, principal, 'task', { name: 'next' });
-    expect((await page(tenant, { after: latest.nextCursor })).items.map((i) => i.entityId)).toEqual([task.id]);
+    expect((await pageWhen(tenant, { after: latest.nextCursor }, (p) => p.items.length > 0)).items.map((i) => i.entityId)).toEqual([task.id]);
 
     expect((await page(other)).items).toEqual([]);
     const noKey = await t.call('GET', '/events');
@@ -214,7 +232,7 @@ describe('GET /events', () => {
     const { id } = (await hook.json()) as { id: string };
     expect((await t.call('POST', `/webhooks/${id}/test`, { key: tenant.key })).status).toBe(201);
     const task = await createRecord(db, principalOf(tenant), 'task', { name: 'after the test event' });
-    expect((await page(tenant)).items.map((i) => i.entityId)).toEqual([task.id]);
+    expect((await pageWhen(tenant, {}, (p) => p.items.length > 0)).items.map((i) => i.entityId)).toEqual([task.id]);
   });
 
   it('bad input is a 400 naming the field', async () => {
@@ -243,6 +261,7 @@ describe('GET /events', () => {
     const tenant = await t.signup();
     const principal = principalOf(tenant);
     for (let i = 0; i < 4; i++) await createRecord(db, principal, 'service', { name: `S${i}`, amount: 10 + i });
+    await pageWhen(tenant, {}, (p) => p.items.length >= 4);
     const first = await page(tenant, { limit: 1 });
     const three = await page(tenant, { limit: 3 });
     // Retention deletes the two oldest events.
@@ -290,6 +309,7 @@ describe('MCP list_events', () => {
     await createRecords(db, principal, 'deal', [{ name: 'A' }, { name: 'B' }, { name: 'C' }]);
     await createRecord(db, principal, 'task', { name: 'T' });
 
+    await pageWhen(tenant, {}, (p) => p.items.length >= 4);
     let restCursor: string | undefined;
     let mcpCursor: string | undefined;
     for (let i = 0; i < 3; i++) {

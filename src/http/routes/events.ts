@@ -17,7 +17,7 @@ export function eventRoutes() {
       summary: 'The event feed: every event of your company exactly once, in a stable order, page by page',
       description:
         'Call with `after` = the previous page’s `nextCursor` to continue; an empty page means nothing newer has committed yet (poll again). ' +
-        'An event shows up once its write and every write that started before it have ended, so a long-running transaction delays the feed. ' +
+        'An event shows up once its write, and every transaction that was writing when it was written, have ended: a long-running transaction on the database server delays the feed (never skips). ' +
         'A cursor from before events were deleted by retention answers 410.',
       request: { query: ListEventsQuery },
       responses: {
