@@ -2,10 +2,11 @@
 // (getaddrinfo) runs on the 4-thread pool that scrypt, fs and zlib share, and libuv lets lookups take at most 2
 // of its threads: 32 lookups of one name whose DNS never answers (glibc: 5 s × 2 tries per address family) held
 // both for minutes, so every other company's lookups waited behind one dead webhook (measured: > 15 s for a name
-// the server answers at once) and logins' scrypt had half the pool. Here DNS servers are asked through c-ares (node's dns.Resolver: sockets on the event loop, no
-// threads); /etc/hosts is read here so names it lists keep working; all callers of one name share one query;
-// answers are cached for their TTL (bounded entries), negative answers briefly, timeouts never; and every caller
-// waits at most its own budget, so a dead name costs its own deliveries a timeout and nothing else.
+// the server answers at once) and logins' scrypt had half the pool. Here DNS servers are asked through c-ares
+// (node's dns.Resolver: sockets on the event loop, no threads); /etc/hosts is read here so names it lists keep
+// working; all callers of one name share one query; answers are cached for their TTL (bounded entries), negative
+// answers briefly, timeouts never; and every caller waits its own budget, so a dead name costs its own
+// deliveries a timeout and nothing else.
 import dns from 'node:dns';
 import fs from 'node:fs';
 import net from 'node:net';
