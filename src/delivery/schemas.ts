@@ -79,7 +79,9 @@ const IsoTime = (what: string) => storableDateTime().describe(what);
 export const ListDeliveriesInput = z.strictObject({
   searchTerm: z.string().trim().max(200, { error: 'must be at most 200 characters' }).optional().describe('case-insensitive substring of url or event name'),
   status: z.enum(DELIVERY_STATUSES, { error: `must be one of ${DELIVERY_STATUSES.join(', ')}` }).optional(),
-  event: z.enum(EVENT_NAMES as [EventName, ...EventName[]], { error: `must be one of ${EVENT_NAMES.join(', ')}` }).optional(),
+  event: z
+    .enum([...EVENT_NAMES, TEST_EVENT_NAME] as unknown as [EventName | TestEventName, ...(EventName | TestEventName)[]], { error: `must be one of ${EVENT_NAMES.join(', ')}, ${TEST_EVENT_NAME}` })
+    .optional(),
   webhookId: z.uuid({ error: 'must be a UUID' }).optional(),
   entityId: z.uuid({ error: 'must be a UUID' }).optional(),
   from: IsoTime('only deliveries created at or after this time').optional(),

@@ -64,6 +64,9 @@ describe('test event', () => {
     expect((await deliveriesOf(t, tenant.companyId)).map((d) => d.webhook_id)).toEqual([hook.id]);
     const log = await json(await t.call('GET', `/webhook-deliveries?webhookId=${hook.id}`, { key: tenant.key }));
     expect(log.items.map((d: any) => [d.event, d.trigger])).toEqual([['webhook.test', 'test']]);
+    for (const query of ['event=webhook.test', 'searchTerm=WEBHOOK.TEST']) {
+      expect((await json(await t.call('GET', `/webhook-deliveries?${query}`, { key: tenant.key }))).total, query).toBe(1);
+    }
     const principal = { userId: tenant.userId, companyId: tenant.companyId, role: 'admin' as const, via: 'system' as const };
     expect((await readEventFeed(t.ctx.db, principal, {})).items).toEqual([]);
     expect(everything.id).toBeTruthy();
