@@ -175,6 +175,7 @@ describe('recover', () => {
       [{ since: iso(now - HOUR_MS), until: 42 }, 'until', /^until: /],
       [{ since: iso(now - HOUR_MS), dryRun: 'yes' }, 'dryRun', /^dryRun: must be true or false/],
       [{}, 'since', /^since: /],
+      [{ since: '0000-01-01T00:00:00Z', until: '0000-01-02T00:00:00Z' }, 'since', /^since: must be in the year 0001 or later/],
       [{ since: iso(now - HOUR_MS), limit: 5 }, '', /unknown field "limit"/],
     ];
     for (const [body, field, message] of cases) {
