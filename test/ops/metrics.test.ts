@@ -2,6 +2,7 @@
 // deliveries to an HTTPS receiver (in-process and in a worker-only process on METRICS_PORT), queue gauges
 // read from the database, and no label that names a company, webhook or URL.
 import { afterAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
 import type { AppContext } from '../../src/context.js';
 import { createDb, createPool } from '../../src/db/pool.js';
 import { createApp } from '../../src/http/app.js';
@@ -199,6 +200,16 @@ describe('GET /metrics', () => {
       child.kill('SIGTERM');
       await exited;
     }
+  });
+});
+
+describe('configuration', () => {
+  it('reads METRICS_TOKEN and METRICS_PORT, and names METRICS_PORT when it is not a port', () => {
+    const base = { DATABASE_URL: 'postgres://x@127.0.0.1/db', SECRET_KEY: TEST_SECRET_KEY };
+    expect(loadConfig(base, [])).toMatchObject({ metricsToken: null, metricsPort: null });
+    expect(loadConfig({ ...base, METRICS_TOKEN: ' abc ', METRICS_PORT: '9464' }, [])).toMatchObject({ metricsToken: 'abc', metricsPort: 9464 });
+    expect(() => loadConfig({ ...base, METRICS_PORT: 'http' }, [])).toThrow(/^METRICS_PORT: must be a whole number between 0 and 65535/);
+    expect(() => loadConfig({ ...base, METRICS_PORT: '70000' }, [])).toThrow(/^METRICS_PORT: must be between 0 and 65535/);
   });
 });
 
