@@ -80,6 +80,8 @@ function credentialsArbitrary(target: FuzzTarget): fc.Arbitrary<Record<string, s
     { weight: 1, arbitrary: fc.constant({}) },
     { weight: 1, arbitrary: latin1(300).map((key) => ({ 'x-api-key': key })) },
     { weight: 1, arbitrary: fc.constantFrom('Bearer', 'Bearer ', `Bearer ${target.admin.key} extra`, 'Basic Og==', `bearer ${target.admin.key}`, 'Bearer \u00ff\u00fe').map((value) => ({ authorization: value })) },
+    // The admin's session cookie, as a browser sends it, with the Origin header a browser (or a sandboxed page) sets.
+    { weight: 2, arbitrary: fc.constantFrom(undefined, 'null', 'http://localhost', 'https://evil.example', '').map((origin) => ({ cookie: target.admin.cookie, ...(origin !== undefined ? { origin } : {}) })) },
     { weight: 1, arbitrary: fc.constantFrom('switchboard_session=', 'switchboard_session=%00', 'switchboard_session=x; switchboard_session=y', '=;=;', 'a=b'.repeat(3000)).map((cookie) => ({ cookie })) },
   );
 }
