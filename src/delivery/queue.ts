@@ -9,15 +9,24 @@
 // queue row) with a not-before time (run_at), so a crash or restart loses none and no timer lives in memory.
 import type pg from 'pg';
 import type { DeliveryOutcome } from './sender.js';
+import { durationHistogramSql } from '../ops/stats.js';
+
+const STATS_HISTOGRAM_SQL = durationHistogramSql('r.duration_ms');
 
 export interface ClaimedDelivery {
   id: string;
   companyId: string;
   webhookId: string;
   event: string;
+  /** The event's id: the webhook-id header, the same for every delivery of the event. */
+  eventId: string;
   url: string;
   body: string;
   secretCiphertext: Buffer | null;
+  /** The secret a rotation replaced, only while its overlap lasts (spec §10). */
+  previousSecretCiphertext: Buffer | null;
+  /** The webhook's custom request headers, encrypted JSON (custom-headers.ts). */
+  headersCiphertext: Buffer | null;
   /** The webhook was deleted after this delivery was queued: nothing is sent. */
   webhookMissing: boolean;
   /** The webhook was disabled after this delivery was queued (a race with the disable): nothing is sent. */
@@ -102,7 +111,9 @@ export async function claimDeliveries(pool: pg.Pool, claim: ClaimRequest): Promi
          claim_count = d.claim_count + 1, url = coalesce(w.url, d.url)
      FROM claimed c LEFT JOIN webhooks w ON w.id = c.webhook_id, events e
      WHERE d.id = c.delivery_id AND e.id = d.event_id
-     RETURNING d.id, d.company_id, d.webhook_id, d.event, d.url, d.attempt, e.body, e.record_version, w.secret_ciphertext,
+     RETURNING d.id, d.company_id, d.webhook_id, d.event, d.event_id, d.url, d.attempt, e.body, e.record_version, w.secret_ciphertext,
+       CASE WHEN w.previous_secret_expires_at > now() THEN w.previous_secret_ciphertext END AS previous_secret_ciphertext,
+       w.headers_ciphertext,
        -- A test event is sent to a disabled webhook too: an admin checks the receiver before enabling it again.
        (w.id IS NULL) AS webhook_missing, CASE WHEN d.trigger = 'test' THEN NULL ELSE w.disabled_reason END AS disabled_reason,
        coalesce(w.retry_policy, 'none') AS retry_policy`,
@@ -124,9 +135,12 @@ export async function claimDeliveries(pool: pg.Pool, claim: ClaimRequest): Promi
     companyId: row.company_id,
     webhookId: row.webhook_id,
     event: row.event,
+    eventId: row.event_id,
     url: row.url,
     body: row.body,
     secretCiphertext: row.secret_ciphertext,
+    previousSecretCiphertext: row.previous_secret_ciphertext,
+    headersCiphertext: row.headers_ciphertext,
     webhookMissing: row.webhook_missing,
     disabledReason: row.disabled_reason,
     retryPolicy: row.retry_policy,
@@ -165,7 +179,8 @@ function webhookHealth(results: readonly RecordedOutcome[]): Map<string, 'ok' | 
  * In the same statement: a failure with `retryInMs` gets its retry — a new log row (trigger "retry", attempt
  * + 1, retry_of the failure) and its queue row with run_at = now + retryInMs, shown as next_attempt_at on the
  * failure — unless the webhook was meanwhile disabled, deleted or set to retryPolicy "none"; and each
- * webhook's failing_since is kept for auto-disable (written only when it changes).
+ * webhook's failing_since is kept for auto-disable (written only when it changes), and each result is added to
+ * its webhook's hourly health rollup.
  */
 export async function recordOutcomes(pool: pg.Pool, results: readonly RecordedOutcome[]): Promise<number> {
   if (results.length === 0) return 0;
@@ -191,7 +206,18 @@ export async function recordOutcomes(pool: pg.Pool, results: readonly RecordedOu
      ),
      owned AS (
        DELETE FROM webhook_delivery_queue q USING r WHERE q.delivery_id = r.id AND q.claim_token = r.token
-       RETURNING q.delivery_id
+       RETURNING q.delivery_id, q.webhook_id
+     ),
+     -- The hourly health rollup (src/ops/stats.ts): one row per webhook of the batch, locked in webhook order
+     -- so two workers' batches never wait on each other in a cycle.
+     stats AS (
+       INSERT INTO webhook_delivery_stats AS s (webhook_id, hour, success, failed, durations)
+       SELECT o.webhook_id, date_trunc('hour', now()), count(*) FILTER (WHERE r.status = 'success'),
+              count(*) FILTER (WHERE r.status = 'failed'), ${STATS_HISTOGRAM_SQL}
+       FROM owned o JOIN r ON r.id = o.delivery_id GROUP BY o.webhook_id ORDER BY o.webhook_id
+       ON CONFLICT (webhook_id, hour) DO UPDATE
+       SET success = s.success + excluded.success, failed = s.failed + excluded.failed,
+           durations = ARRAY(SELECT a + b FROM unnest(s.durations, excluded.durations) WITH ORDINALITY AS t(a, b, i) ORDER BY i)
      ),
      retry AS (
        SELECT gen_random_uuid() AS id, d.id AS retry_of, d.company_id, d.webhook_id, d.event_id, d.event, d.entity_id,

@@ -4,28 +4,32 @@
 // deadline, so a name whose DNS never answers ends as kind `dns` and holds nothing but this delivery's slot.
 // It never throws for a receiver's failure: every outcome — 2xx, 4xx, timeout, refused, bad certificate,
 // blocked address, redirect — becomes a DeliveryOutcome the worker records.
-import fs from 'node:fs';
 import { STATUS_CODES } from 'node:http';
 import ipaddr from 'ipaddr.js';
 import { Agent, request } from 'undici';
 import { hostOf, blockedAddressReason, type Cidr } from '../webhooks/address-policy.js';
-import { maskSignature, signBody } from '../webhooks/signature.js';
 import type { Resolver } from '../webhooks/url-rules.js';
 import { createNameResolver, DnsLookupError } from './dns-resolver.js';
+import { buildDeliveryHeaders, USER_AGENT } from './headers.js';
 import { BlockedAddressError, createGuardedLookup } from './guarded-lookup.js';
 import type { DeliveryErrorKind } from './schemas.js';
 
 export const RESPONSE_BODY_CAP_BYTES = 16 * 1024;
-const PACKAGE_VERSION = (JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-export const USER_AGENT = `Switchboard-Webhooks/${PACKAGE_VERSION}`;
+export { USER_AGENT };
 
 export interface DeliveryRequest {
   deliveryId: string;
+  /** The event's id: the webhook-id header (spec §10). */
+  eventId: string;
   url: string;
   event: string;
   /** The envelope exactly as stored at event time. */
   body: string;
   secret: string | null;
+  /** The secret a rotation replaced, while its overlap lasts: a second webhook-signature entry. */
+  previousSecret?: string | null;
+  /** The webhook's custom request headers, decrypted. */
+  customHeaders?: Readonly<Record<string, string>> | null;
   /** The event's record version (spec §10); the header is left out for events not about a record. */
   recordVersion?: number | null;
 }
@@ -66,25 +70,19 @@ export interface DeliverySender {
   close(): Promise<void>;
 }
 
-/**
- * The headers of spec §6. Returns what goes on the wire and what the log keeps. Extra signature schemes
- * (e.g. a timestamped header, or two signatures during secret rotation) are added here and nowhere else.
- */
-export function buildRequestHeaders(request: DeliveryRequest): { sent: Record<string, string>; recorded: Record<string, string> } {
-  const sent: Record<string, string> = {
-    'content-type': 'application/json',
-    'user-agent': USER_AGENT,
-    'x-webhook-event': request.event,
-    'x-webhook-delivery': request.deliveryId,
-  };
-  if (request.recordVersion != null) sent['x-webhook-record-version'] = String(request.recordVersion);
-  const recorded = { ...sent };
-  if (request.secret !== null) {
-    const signature = signBody(request.secret, Buffer.from(request.body, 'utf8'));
-    sent['x-webhook-signature'] = signature;
-    recorded['x-webhook-signature'] = maskSignature(signature);
-  }
-  return { sent, recorded };
+/** The headers of spec §6 and §10 (headers.ts): what goes on the wire and what the log keeps. */
+export function buildRequestHeaders(request: DeliveryRequest, nowMs = Date.now()): { sent: Record<string, string>; recorded: Record<string, string> } {
+  const secrets = request.secret === null ? [] : request.previousSecret ? [request.secret, request.previousSecret] : [request.secret];
+  return buildDeliveryHeaders({
+    eventId: request.eventId,
+    deliveryId: request.deliveryId,
+    event: request.event,
+    body: request.body,
+    timestampSeconds: Math.floor(nowMs / 1000),
+    secrets,
+    recordVersion: request.recordVersion ?? null,
+    customHeaders: request.customHeaders ?? null,
+  });
 }
 
 /** Text that PostgreSQL can store: invalid UTF-8 becomes U+FFFD, and so do NUL characters. */

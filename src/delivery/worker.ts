@@ -7,6 +7,7 @@ import { setMaxListeners } from 'node:events';
 import pg from 'pg';
 import type { AppContext } from '../context.js';
 import { envelopeTimestamp, observeDeliveryResult, recordRetryScheduled } from '../ops/metrics.js';
+import { openCustomHeaders } from '../webhooks/custom-headers.js';
 import { decryptSecret } from '../webhooks/secret-box.js';
 import { disableFailingWebhooks, disableWebhooks } from '../webhooks/disable.js';
 import { DELIVERY_CHANNEL } from './enqueue.js';
@@ -193,19 +194,26 @@ export function startWorker(ctx: AppContext, options: WorkerOptions = {}): Worke
     if (claim.webhookMissing) return notSent('webhook_deleted', 'the webhook was deleted before this delivery was sent');
     if (claim.disabledReason) return notSent('webhook_disabled', DISABLED_BEFORE_SENT[claim.disabledReason]);
     let secret: string | null = null;
+    let previousSecret: string | null = null;
+    let customHeaders: Record<string, string> | null = null;
     try {
       secret = claim.secretCiphertext ? decryptSecret(ctx.secretKey, claim.webhookId, claim.secretCiphertext) : null;
+      previousSecret = claim.previousSecretCiphertext ? decryptSecret(ctx.secretKey, claim.webhookId, claim.previousSecretCiphertext) : null;
+      customHeaders = claim.headersCiphertext ? openCustomHeaders(ctx.secretKey, claim.webhookId, claim.headersCiphertext) : null;
     } catch (error) {
       // Never send unsigned what should be signed, and never try again on every lease: no later attempt can
       // decrypt it with this key. The message says how to get out.
       log.error({ err: error, deliveryId: claim.id, webhookId: claim.webhookId }, 'cannot decrypt the webhook secret (was SECRET_KEY changed?)');
       return notSent(
         'secret_unavailable',
-        'the webhook secret cannot be decrypted with this server\'s SECRET_KEY (the key changed since the secret was saved, or the stored secret is damaged); nothing was sent. ' +
+        'the webhook secret (or its custom headers) cannot be decrypted with this server\'s SECRET_KEY (the key changed since the secret was saved, or the stored secret is damaged); nothing was sent. ' +
           `Restore the SECRET_KEY the secret was saved with, or set a new secret on the webhook (PATCH /webhooks/${claim.webhookId} {"secret": "…"}), then resend this delivery`,
       );
     }
-    const outcome = await sender.send({ deliveryId: claim.id, url: claim.url, event: claim.event, body: claim.body, secret, recordVersion: claim.recordVersion }, cut.signal);
+    const outcome = await sender.send(
+      { deliveryId: claim.id, eventId: claim.eventId, url: claim.url, event: claim.event, body: claim.body, secret, previousSecret, customHeaders, recordVersion: claim.recordVersion },
+      cut.signal,
+    );
     return cut.signal.aborted && outcome.status === 'failed' ? null : outcome;
   }
 

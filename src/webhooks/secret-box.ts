@@ -9,20 +9,29 @@ const VERSION = 1;
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 
-export function encryptSecret(key: Buffer, webhookId: string, secret: string): Buffer {
+/**
+ * `purpose` separates what else a webhook keeps encrypted (its custom headers: "headers") from its secrets, so a
+ * ciphertext copied from one column to another fails to decrypt. The secret and the previous secret of a
+ * rotation share the default purpose: a rotation moves the current ciphertext into previous_secret as it is.
+ */
+function associatedData(webhookId: string, purpose?: string): Buffer {
+  return Buffer.from(purpose ? `webhook:${webhookId}:${purpose}` : `webhook:${webhookId}`);
+}
+
+export function encryptSecret(key: Buffer, webhookId: string, secret: string, purpose?: string): Buffer {
   const iv = randomBytes(IV_BYTES);
   const cipher = createCipheriv('aes-256-gcm', key, iv);
-  cipher.setAAD(Buffer.from(`webhook:${webhookId}`));
+  cipher.setAAD(associatedData(webhookId, purpose));
   const ciphertext = Buffer.concat([cipher.update(secret, 'utf8'), cipher.final()]);
   return Buffer.concat([Buffer.from([VERSION]), iv, cipher.getAuthTag(), ciphertext]);
 }
 
-export function decryptSecret(key: Buffer, webhookId: string, box: Buffer): string {
+export function decryptSecret(key: Buffer, webhookId: string, box: Buffer, purpose?: string): string {
   if (box.length < 1 + IV_BYTES + TAG_BYTES || box[0] !== VERSION) throw new Error(`webhook ${webhookId}: unknown secret format`);
   const iv = box.subarray(1, 1 + IV_BYTES);
   const tag = box.subarray(1 + IV_BYTES, 1 + IV_BYTES + TAG_BYTES);
   const decipher = createDecipheriv('aes-256-gcm', key, iv);
-  decipher.setAAD(Buffer.from(`webhook:${webhookId}`));
+  decipher.setAAD(associatedData(webhookId, purpose));
   decipher.setAuthTag(tag);
   return Buffer.concat([decipher.update(box.subarray(1 + IV_BYTES + TAG_BYTES)), decipher.final()]).toString('utf8');
 }

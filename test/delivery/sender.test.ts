@@ -28,7 +28,7 @@ beforeAll(async () => {
 afterAll(() => receiver.close());
 
 function request(overrides: Partial<DeliveryRequest> = {}): DeliveryRequest {
-  return { deliveryId: crypto.randomUUID(), url: `${receiver.url}/hooks/crm`, event: 'contact.updated', body: BODY, secret: SECRET, ...overrides };
+  return { deliveryId: crypto.randomUUID(), eventId: crypto.randomUUID(), url: `${receiver.url}/hooks/crm`, event: 'contact.updated', body: BODY, secret: SECRET, ...overrides };
 }
 
 describe('a delivery request', () => {

@@ -15,6 +15,10 @@ export const webhooks = pgTable('webhooks', {
   disabledReason: text('disabled_reason', { enum: ['manual', 'gone', 'failing'] }),
   disabledAt: ts('disabled_at'),
   failingSince: ts('failing_since'),
+  previousSecretCiphertext: bytea('previous_secret_ciphertext'),
+  previousSecretExpiresAt: ts('previous_secret_expires_at'),
+  headersCiphertext: bytea('headers_ciphertext'),
+  headerNames: text('header_names').array().notNull().default([]),
   createdAt: ts('created_at').notNull().defaultNow(),
   updatedAt: ts('updated_at').notNull().defaultNow(),
 });
