@@ -19,6 +19,8 @@ import { webhookRoutes } from './routes/webhooks.js';
 import { deliveryRoutes } from './routes/deliveries.js';
 import { eventRoutes } from './routes/events.js';
 import { webhookRecoveryRoutes } from './routes/webhook-recovery.js';
+import { webhookStatsRoutes } from './routes/webhook-stats.js';
+import { webhookSecretRoutes } from './routes/webhook-secret.js';
 import { recordRoutes } from './routes/records.js';
 import { customColumnRoutes } from './routes/custom-columns.js';
 import { importRoutes } from './routes/import.js';
@@ -56,6 +58,8 @@ export function createApp(ctx: AppContext) {
   api.route('/', deliveryRoutes());
   api.route('/', eventRoutes());
   api.route('/', webhookRecoveryRoutes());
+  api.route('/', webhookStatsRoutes());
+  api.route('/', webhookSecretRoutes());
   api.route('/', recordRoutes());
   api.route('/', customColumnRoutes());
   api.route('/', importRoutes());

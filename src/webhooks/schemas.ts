@@ -2,6 +2,7 @@
 // schemas; the commands parse again, so a caller that skips its surface's validation gets the same errors.
 import { z } from 'zod';
 import { EVENT_NAMES, type EventName } from '../events/catalog.js';
+import { CustomHeadersInput } from './custom-headers.js';
 import { WEBHOOK_URL_MAX_LENGTH } from './url-rules.js';
 
 export const MAX_WEBHOOK_SECRET_LENGTH = 256;
@@ -57,6 +58,7 @@ export const CreateWebhookInput = z.strictObject({
   secret: SecretInput.optional(),
   enabled: EnabledInput.optional(),
   retryPolicy: RetryPolicyInput.optional(),
+  headers: CustomHeadersInput.optional(),
 });
 export type CreateWebhookInput = z.input<typeof CreateWebhookInput>;
 
@@ -67,6 +69,7 @@ export const UpdateWebhookInput = z.strictObject({
   secret: SecretInput.optional(),
   enabled: EnabledInput.optional(),
   retryPolicy: RetryPolicyInput.optional(),
+  headers: CustomHeadersInput.optional(),
 });
 export type UpdateWebhookInput = z.input<typeof UpdateWebhookInput>;
 
@@ -88,6 +91,11 @@ export const WebhookSchema = z.object({
     .nullable()
     .describe('null while enabled; "manual" (disabled by a user), "gone" (the receiver answered 410) or "failing" (every delivery failed for WEBHOOK_DISABLE_AFTER)'),
   disabledAt: z.string().nullable().describe('when it was disabled; null while enabled'),
+  headerNames: z.array(z.string()).describe('the names of the custom request headers sent with every delivery; their values are never shown'),
+  previousSecretExpiresAt: z
+    .string()
+    .nullable()
+    .describe('during a secret rotation, until when the previous secret still signs webhook-signature; null otherwise'),
   lastDelivery: z
     .object({
       id: z.uuid(),
@@ -97,6 +105,12 @@ export const WebhookSchema = z.object({
     })
     .nullable()
     .describe('the newest delivery to this webhook (null before the first); details via the delivery log'),
+  successRate24h: z
+    .number()
+    .min(0)
+    .max(1)
+    .nullable()
+    .describe('share of the last 24 hours\' deliveries that succeeded, from 0 to 1 (null without deliveries); details via GET /webhooks/{id}/stats'),
   createdAt: z.string(),
   updatedAt: z.string(),
 });

@@ -17,7 +17,10 @@ import {
   type WebhookDto,
   type WebhookWithSecretDto,
 } from './schemas.js';
+import { loadSuccessRates24h } from '../ops/stats.js';
 import { failQueuedDeliveries } from './disable.js';
+import { sealCustomHeaders } from './custom-headers.js';
+import { activePreviousSecretExpiry } from './rotation.js';
 import { decryptSecret, encryptSecret } from './secret-box.js';
 import { checkWebhookUrl, type Resolver } from './url-rules.js';
 
@@ -34,7 +37,7 @@ type WebhookRow = typeof webhooks.$inferSelect;
 
 type LastDelivery = WebhookDto['lastDelivery'];
 
-function toWebhookDto(row: WebhookRow, lastDelivery: LastDelivery = null): WebhookDto {
+function toWebhookDto(row: WebhookRow, lastDelivery: LastDelivery = null, successRate24h: number | null = null): WebhookDto {
   return {
     id: row.id,
     url: row.url,
@@ -45,7 +48,10 @@ function toWebhookDto(row: WebhookRow, lastDelivery: LastDelivery = null): Webho
     retryPolicy: row.retryPolicy,
     disabledReason: row.disabledReason,
     disabledAt: row.disabledAt === null ? null : new Date(row.disabledAt).toISOString(),
+    headerNames: row.headerNames,
+    previousSecretExpiresAt: activePreviousSecretExpiry(row),
     lastDelivery,
+    successRate24h,
     createdAt: new Date(row.createdAt).toISOString(),
     updatedAt: new Date(row.updatedAt).toISOString(),
   };
@@ -73,8 +79,10 @@ async function loadLastDeliveries(db: DbOrTx, webhookIds: string[]): Promise<Map
 }
 
 async function toWebhookDtos(db: DbOrTx, rows: WebhookRow[]): Promise<WebhookDto[]> {
-  const last = await loadLastDeliveries(db, rows.map((row) => row.id));
-  return rows.map((row) => toWebhookDto(row, last.get(row.id) ?? null));
+  const ids = rows.map((row) => row.id);
+  const last = await loadLastDeliveries(db, ids);
+  const rates = await loadSuccessRates24h(db, ids); // one query for the whole list
+  return rows.map((row) => toWebhookDto(row, last.get(row.id) ?? null, rates.get(row.id) ?? null));
 }
 
 async function findRow(ctx: WebhookContext, principal: Principal, id: string): Promise<WebhookRow> {
@@ -106,6 +114,7 @@ export async function createWebhook(ctx: WebhookContext, principal: Principal, i
       secretCiphertext: parsed.secret ? encryptSecret(ctx.secretKey, id, parsed.secret) : null,
       enabled: parsed.enabled ?? true,
       retryPolicy: parsed.retryPolicy ?? 'none',
+      ...sealCustomHeaders(ctx.secretKey, id, parsed.headers ?? null),
       ...(parsed.enabled === false ? { disabledReason: 'manual' as const, disabledAt: sql`now()` } : {}),
     })
     .returning();
@@ -126,7 +135,11 @@ export async function updateWebhook(
   if (parsed.url !== undefined) changes.url = await checkWebhookUrl(parsed.url, ctx.config.webhookAllowPrivate, options.resolve);
   if (parsed.events !== undefined) changes.events = parsed.events;
   if (parsed.description !== undefined) changes.description = parsed.description || null;
-  if (parsed.secret !== undefined) changes.secretCiphertext = parsed.secret === null ? null : encryptSecret(ctx.secretKey, id, parsed.secret);
+  // Setting the secret directly (not through a rotation) ends any rotation's overlap: the old secret stops signing.
+  if (parsed.secret !== undefined) {
+    Object.assign(changes, { secretCiphertext: parsed.secret === null ? null : encryptSecret(ctx.secretKey, id, parsed.secret), previousSecretCiphertext: null, previousSecretExpiresAt: null });
+  }
+  if (parsed.headers !== undefined) Object.assign(changes, sealCustomHeaders(ctx.secretKey, id, parsed.headers));
   if (parsed.retryPolicy !== undefined) changes.retryPolicy = parsed.retryPolicy;
   // Re-enabling clears the reason and starts a fresh auto-disable window; disabling an enabled webhook by hand
   // records "manual" (a webhook already disabled keeps the reason it was disabled for).

@@ -5,5 +5,7 @@ import { eventTools } from './events.js';
 import { recordTools } from './records.js';
 import { webhookTools } from './webhooks.js';
 import { webhookRecoveryTools } from './webhook-recovery.js';
+import { webhookSecretTools } from './webhook-secret.js';
+import { webhookStatsTools } from './webhook-stats.js';
 
-export const TOOLS: readonly ToolDefinition[] = [...webhookTools, ...webhookRecoveryTools, ...recordTools, ...companyTools, ...eventTools];
+export const TOOLS: readonly ToolDefinition[] = [...webhookTools, ...webhookRecoveryTools, ...webhookSecretTools, ...webhookStatsTools, ...recordTools, ...companyTools, ...eventTools];
