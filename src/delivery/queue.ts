@@ -212,7 +212,7 @@ export async function recordOutcomes(pool: pg.Pool, results: readonly RecordedOu
      -- so two workers' batches never wait on each other in a cycle.
      stats AS (
        INSERT INTO webhook_delivery_stats AS s (webhook_id, hour, success, failed, durations)
-       SELECT o.webhook_id, date_trunc('hour', now()), count(*) FILTER (WHERE r.status = 'success'),
+       SELECT o.webhook_id, date_trunc('hour', now(), 'UTC'), count(*) FILTER (WHERE r.status = 'success'),
               count(*) FILTER (WHERE r.status = 'failed'), ${STATS_HISTOGRAM_SQL}
        FROM owned o JOIN r ON r.id = o.delivery_id GROUP BY o.webhook_id ORDER BY o.webhook_id
        ON CONFLICT (webhook_id, hour) DO UPDATE
