@@ -9,19 +9,24 @@ import { isFromSide, type RecordType } from './types.js';
 type LinkRow = typeof recordLinks.$inferInsert;
 
 export function linkRow(companyId: string, type: RecordType, id: string, target: RecordType, other: LinkTarget): LinkRow {
-  const quantity = other.quantity === null ? null : String(other.quantity);
+  // Every deal–service link has a quantity. A service names its deals without one: a new link starts at 1 (an
+  // existing one keeps its own, see replaceLinks); a null here broke the table's CHECK, a 500.
+  const dealService = (type === 'service' && target === 'deal') || (type === 'deal' && target === 'service');
+  const quantity = other.quantity !== null ? String(other.quantity) : dealService ? '1' : null;
   return isFromSide(type, target)
     ? { companyId, fromId: id, fromType: type, toId: other.id, toType: target, quantity }
     : { companyId, fromId: other.id, fromType: target, toId: id, toType: type, quantity };
 }
 
-/** Inserts links; an existing pair keeps its row but takes the new quantity (deal services). */
-export async function insertLinks(tx: Tx, rows: LinkRow[]): Promise<void> {
+/**
+ * Inserts links; an existing pair keeps its row but takes the new quantity (deal services), unless
+ * `keepQuantities` (the service side, which names deals without quantities) leaves existing pairs as they are.
+ */
+export async function insertLinks(tx: Tx, rows: LinkRow[], options: { keepQuantities?: boolean } = {}): Promise<void> {
   if (rows.length === 0) return;
-  await tx
-    .insert(recordLinks)
-    .values(rows)
-    .onConflictDoUpdate({ target: [recordLinks.fromId, recordLinks.toId], set: { quantity: sql`excluded.quantity` } });
+  const insert = tx.insert(recordLinks).values(rows);
+  if (options.keepQuantities) await insert.onConflictDoNothing();
+  else await insert.onConflictDoUpdate({ target: [recordLinks.fromId, recordLinks.toId], set: { quantity: sql`excluded.quantity` } });
 }
 
 /** Removes the links of record `id` to records of type `target`: all but `keep`, or exactly `only`. */
@@ -38,7 +43,11 @@ export async function deleteLinks(tx: Tx, type: RecordType, id: string, target: 
 
 export async function replaceLinks(tx: Tx, companyId: string, type: RecordType, id: string, target: RecordType, targets: LinkTarget[]): Promise<void> {
   await deleteLinks(tx, type, id, target, { keep: targets.map((t) => t.id) });
-  await insertLinks(tx, targets.map((t) => linkRow(companyId, type, id, target, t)));
+  await insertLinks(
+    tx,
+    targets.map((t) => linkRow(companyId, type, id, target, t)),
+    { keepQuantities: type === 'service' && target === 'deal' },
+  );
 }
 
 export async function replaceUsers(tx: Tx, recordId: string, userIds: string[]): Promise<void> {

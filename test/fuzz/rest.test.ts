@@ -51,6 +51,22 @@ describe('known hostile inputs', () => {
     { method: 'GET', url: '/webhook-deliveries?from=0000-01-01T00:00:00Z', field: 'from' },
     { method: 'POST', url: '/organizations', body: { name: 'O', notes: { type: 'doc', content: [{ type: 'p', attrs: { 'k\u0000': 1 } }] } }, field: 'notes.content.0.attrs.k\\u0000' },
   ];
+  // Found by `npm run fuzz` (seed 648787678): a service naming its deals wrote a deal–service link without a
+  // quantity, breaking the table's CHECK. A new link starts at quantity 1; an existing one keeps its quantity.
+  it('POST /services with dealIds → 201, and a PATCH naming the same deal keeps its quantity', async () => {
+    const key = target.admin.key;
+    const json = { 'x-api-key': key, 'content-type': 'application/json' };
+    const [dealId] = target.idsOf('deal')!;
+    const service = await sendAndCheck(target, { method: 'POST', url: '/services', headers: json, body: JSON.stringify({ name: 'S', amount: 2, dealIds: [dealId] }) });
+    expect(service.status).toBe(201);
+    const { id } = (await (await target.t.call('GET', `/services?pageSize=1`, { key })).json()).items[0];
+    await target.t.call('PATCH', `/deals/${dealId}`, { key, body: { services: [{ serviceId: id, quantity: 3 }] } });
+    const patched = await sendAndCheck(target, { method: 'PATCH', url: `/services/${id}`, headers: json, body: JSON.stringify({ dealIds: [dealId] }) });
+    expect(patched.status).toBe(200);
+    const deal = await (await target.t.call('GET', `/deals/${dealId}`, { key })).json();
+    expect(deal.services).toContainEqual({ serviceId: id, quantity: 3 });
+  });
+
   for (const c of cases) {
     it(`${c.method} ${c.url} ${c.body ? JSON.stringify(c.body) : ''} → 400 naming ${c.field}`, async () => {
       const response = await sendAndCheck(target, {
