@@ -63,6 +63,11 @@ describe('recover_webhook_deliveries', () => {
     const foreign = await otherMcp.call('recover_webhook_deliveries', { webhookId: hook.id, since: since(), dryRun: true });
     expect(foreign.isError).toBe(true);
     expect(foreign.text).toMatch(/webhook .* was not found\. Use list_webhooks to find webhook ids\./);
+    await mcp.call('update_webhook', { id: hook.id, enabled: false });
+    const disabled = await mcp.call('recover_webhook_deliveries', { webhookId: hook.id, since: since() });
+    expect(disabled.isError).toBe(true);
+    expect(disabled.text).toMatch(/is disabled; enable it first .* update_webhook \{id, enabled: true\} enables it\.$/);
+    expect((await mcp.call('recover_webhook_deliveries', { webhookId: hook.id, since: since(), dryRun: true })).structuredContent).toEqual({ count: 0, hasMore: false, dryRun: true });
   });
 });
 

@@ -21,7 +21,7 @@ export const webhookRecoveryTools = [
     input: RecoverInput.extend({ webhookId: WebhookId.describe('the webhook to catch up') }),
     output: RecoverResultSchema,
     annotations: { ...CREATES, idempotentHint: true },
-    hints: { not_found: FIND_WEBHOOK },
+    hints: { not_found: FIND_WEBHOOK, conflict: 'With MCP: update_webhook {id, enabled: true} enables it.' },
     run: (ctx, principal, { webhookId, ...input }) => recoverDeliveries(ctx, principal, webhookId, input),
   }),
   defineTool({
