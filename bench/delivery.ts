@@ -6,7 +6,8 @@
 //       (bench/bullmq-baseline.ts; `npm run bench -- baseline` runs it alone);
 //   (c) (b) plus a 4th webhook on a tarpit that never answers: the healthy webhooks' throughput;
 //   (d) a retry storm: 3 healthy webhooks, then beside them a 4th answering 503 to everything with retries on
-//       (WEBHOOK_RETRY_SCHEDULE=1s,1s,1s: 4 attempts per event), the healthy throughput against the same run without.
+//       (WEBHOOK_RETRY_SCHEDULE=1s,1s,1s: 4 attempts per event), the healthy throughput against the same run without,
+//       in alternating rounds.
 // Then the delivery log's queries on a company with ~1M delivery rows versus a small one.
 import { fork, type ChildProcess } from 'node:child_process';
 import { createHmac, randomUUID } from 'node:crypto';
@@ -226,12 +227,13 @@ async function retryStorm(db: BenchDatabase, healthy: Receiver, failing: Receive
   const publicDns = { resolve: async () => [{ address: '127.0.0.1', family: 4 }] };
   for (const n of [1, 2, 3]) await createWebhook(db.ctx, principal, { url: `${healthy.url}/storm-ok-${n}`, events: ['contact.created'] }, publicDns);
   const worker = startWorker(db.ctx, { sender: { ca: [healthy.ca.toString(), failing.ca.toString()].join('\n') }, stopDeadlineMs: 500 });
-  // Two rounds of (no storm, storm), the failing webhook disabled and enabled between them, so a drift of the
+  // Three rounds of (no storm, storm), the failing webhook disabled and enabled between them, so a drift of the
   // machine's load over the run weighs on both sides alike.
   const rates = { without: [] as number[], with: [] as number[] };
   let storm: { id: string } | null = null;
   try {
-    for (let round = 0; round < 2; round++) {
+    await endToEnd(db, principal, healthy, 3, 3_000, null); // warm-up (connections, JIT), not measured
+    for (let round = 0; round < 3; round++) {
       if (storm) await updateWebhook(db.ctx, principal, storm.id, { enabled: false });
       const without = await endToEnd(db, principal, healthy, 3, PEAK_MS, null);
       rates.without.push(without.rate);

@@ -44,10 +44,20 @@ export interface ClaimRequest {
   limit: number;
   leaseMs: number;
   perWebhookCap: number;
+  /** The cap of a webhook whose deliveries have all failed for over FAILING_AFTER_MS (until one succeeds); perWebhookCap by default. */
+  failingWebhookCap?: number;
   perCompanyCap: number;
   inFlightByWebhook: ReadonlyMap<string, number>;
   inFlightByCompany: ReadonlyMap<string, number>;
 }
+
+/**
+ * A webhook whose deliveries have all failed for longer than this (failing_since, kept by recordOutcomes) is
+ * held to ClaimRequest.failingWebhookCap until one succeeds: a receiver that fails everything, and the retries
+ * it causes, get a few slots, not the CPU and database time of the healthy ones. A healthy webhook's occasional
+ * failure is followed by a success within milliseconds and never reaches it.
+ */
+export const FAILING_AFTER_MS = 1_000;
 
 /** Most webhooks one claim considers; chosen at random among those with pending rows and free slots. */
 const WEBHOOKS_PER_CLAIM = 64;
@@ -73,9 +83,13 @@ export async function claimDeliveries(pool: pg.Pool, claim: ClaimRequest): Promi
        FROM pending_hooks h WHERE h.webhook_id IS NOT NULL
      ),
      open_hooks AS (
-       SELECT h.webhook_id, least($3::int - coalesce(busy.n, 0), $6::int) AS slots
+       SELECT h.webhook_id, least(cap.n - coalesce(busy.n, 0), $6::int) AS slots
        FROM pending_hooks h LEFT JOIN unnest($1::uuid[], $2::int[]) AS busy(id, n) ON busy.id = h.webhook_id
-       WHERE h.webhook_id IS NOT NULL AND $3::int - coalesce(busy.n, 0) > 0
+       CROSS JOIN LATERAL (
+         SELECT CASE WHEN EXISTS (SELECT 1 FROM webhooks w WHERE w.id = h.webhook_id AND w.failing_since < now() - interval '${FAILING_AFTER_MS} milliseconds')
+                THEN $11::int ELSE $3::int END AS n
+       ) cap
+       WHERE h.webhook_id IS NOT NULL AND cap.n - coalesce(busy.n, 0) > 0
          AND EXISTS (SELECT 1 FROM webhook_delivery_queue r
                      WHERE r.claim_token IS NULL AND r.webhook_id = h.webhook_id AND r.run_at <= now())
        ORDER BY random()
@@ -128,6 +142,7 @@ export async function claimDeliveries(pool: pg.Pool, claim: ClaimRequest): Promi
       [...claim.inFlightByCompany.values()],
       claim.token,
       claim.leaseMs,
+      Math.min(claim.failingWebhookCap ?? claim.perWebhookCap, claim.perWebhookCap),
     ],
   );
   return rows.map((row) => ({

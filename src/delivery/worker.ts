@@ -25,6 +25,8 @@ export interface WorkerOptions {
   globalCap?: number;
   /** Requests in flight to one webhook from this process: a tarpit endpoint holds at most this many slots. */
   perWebhookCap?: number;
+  /** The same for a webhook whose deliveries have all failed for over a second (queue.ts FAILING_AFTER_MS). */
+  failingWebhookCap?: number;
   /** Requests in flight for one company from this process: one tenant cannot take every slot. */
   perCompanyCap?: number;
   /** Most rows one claim takes. */
@@ -45,6 +47,7 @@ export interface WorkerOptions {
 export const WORKER_DEFAULTS = {
   globalCap: 256,
   perWebhookCap: 32,
+  failingWebhookCap: 4,
   perCompanyCap: 128,
   batchSize: 64,
   pollMs: 1_000,
@@ -280,6 +283,7 @@ export function startWorker(ctx: AppContext, options: WorkerOptions = {}): Worke
             limit: free,
             leaseMs: settings.leaseMs,
             perWebhookCap: settings.perWebhookCap,
+            failingWebhookCap: settings.failingWebhookCap,
             perCompanyCap: settings.perCompanyCap,
             inFlightByWebhook: byWebhook,
             inFlightByCompany: byCompany,

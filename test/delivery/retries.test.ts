@@ -189,6 +189,37 @@ describe('automatic retries (retryPolicy exponential)', () => {
   }, 30_000);
 });
 
+describe('a webhook that fails everything', () => {
+  it('holds at most failingWebhookCap requests in flight once it has failed for over a second; a success lifts the cap', async () => {
+    const tenant = await t.signup();
+    await createWebhook(t, tenant, { url: `${receiver.url}/down-hard`, events: ['contact.created'] });
+    let inFlight = 0;
+    let peak = 0;
+    let healthy = false;
+    receiver.setResponder(async () => {
+      peak = Math.max(peak, ++inFlight);
+      await new Promise((r) => setTimeout(r, 100));
+      inFlight--;
+      return { status: healthy ? 200 : 503 };
+    });
+    worker = startTestWorker(t, { failingWebhookCap: 2 });
+    await publishContacts(t, tenant, 1);
+    await waitForDeliveries(t, tenant.companyId, allFinished(1));
+    await new Promise((r) => setTimeout(r, 1_100)); // failing for over a second now
+    await publishContacts(t, tenant, 40);
+    await waitForDeliveries(t, tenant.companyId, allFinished(41), 20_000);
+    expect(peak).toBeLessThanOrEqual(2);
+    // Once a delivery succeeds the webhook is healthy again and gets its full slots.
+    healthy = true;
+    peak = 0;
+    await publishContacts(t, tenant, 1);
+    await waitForDeliveries(t, tenant.companyId, (all) => all.some((r) => r.status === 'success'));
+    await publishContacts(t, tenant, 40);
+    await waitForDeliveries(t, tenant.companyId, (all) => all.filter((r) => r.status === 'success').length === 41, 20_000);
+    expect(peak).toBeGreaterThan(2);
+  }, 60_000);
+});
+
 describe('410 Gone and disabling', () => {
   it('a 410 disables the webhook at once with reason "gone": nothing is retried, nothing new is queued; re-enabling clears the reason', async () => {
     const tenant = await t.signup();
