@@ -29,6 +29,8 @@ export interface Config {
   readonly metricsToken: string | null;
   /** A separate listener serving only GET /metrics (worker-only processes have no other); null: none. */
   readonly metricsPort: number | null;
+  /** Finished delivery records and events older than this many days are purged (src/ops/retention.ts). */
+  readonly retentionDays: number;
 }
 
 export class ConfigError extends Error {
@@ -155,5 +157,6 @@ export function loadConfig(env: Env = process.env, argv: readonly string[] = pro
     logLevel: env.LOG_LEVEL?.trim() || 'info',
     metricsToken: env.METRICS_TOKEN?.trim() || null,
     metricsPort: env.METRICS_PORT?.trim() ? readInt(env, 'METRICS_PORT', 0, 0, 65535) : null,
+    retentionDays: readInt(env, 'RETENTION_DAYS', 90, 1, 36_500),
   });
 }

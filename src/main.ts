@@ -13,6 +13,7 @@ import { createLogger } from './log.js';
 import { startMetricsServer } from './ops/metrics-http.js';
 import { openRuntime, SecretKeyMissingError } from './runtime.js';
 import { startAuthHousekeeping } from './auth/housekeeping.js';
+import { startRetention } from './ops/retention.js';
 
 const SHUTDOWN_DEADLINE_MS = 15_000;
 
@@ -71,6 +72,8 @@ async function main() {
   const housekeeping = config.role !== 'worker' ? startAuthHousekeeping(ctx) : null;
   let worker: Worker | null = null;
   if (config.role !== 'api') worker = startWorker(ctx);
+  // Retention runs beside the worker: the processes that write the delivery log also trim it (src/ops/retention.ts).
+  const retention = config.role !== 'api' ? startRetention(ctx) : null;
   // Worker-only processes have no other listener; any process may also serve /metrics on a port of its own.
   if (config.metricsPort !== null) {
     const metrics = await startMetricsServer(ctx, config.metricsPort, config.host);
@@ -91,6 +94,7 @@ async function main() {
       server ? new Promise<void>((resolve) => server!.close(() => resolve())) : Promise.resolve(),
       worker?.stop(),
       housekeeping?.stop(),
+      retention?.stop(),
     ]);
     await runtime.close();
     process.exit(0);
