@@ -13,7 +13,8 @@ export function inputGuard(options: { skipBodyOf: string[] }): MiddlewareHandler
   return async (c, next) => {
     for (const [name, values] of Object.entries(c.req.queries())) {
       for (const value of values) {
-        const problem = findUnstorableInput(value, name) ?? findUnstorableInput(name);
+        // As a one-key object, so a bad parameter name is caught too and the field is the parameter's name.
+        const problem = findUnstorableInput({ [name]: value });
         if (problem) return errorResponse(c, 400, 'validation_error', problem.message, problem.field);
       }
     }
