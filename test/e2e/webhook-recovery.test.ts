@@ -72,6 +72,7 @@ test('Send test shows the outcome: delivered with its status code, then a failur
   const outcome = page.getByTestId('test-outcome');
   await expect.poll(() => outcome.getAttribute('data-status')).toBe('success');
   await outcome.getByText('The receiver answered HTTP 200', { exact: false }).waitFor();
+  await page.getByRole('row').filter({ hasText: 'Catch-up' }).locator('[data-status="success"]').waitFor();
   const [request] = (await e2e.receiver.waitFor(before + 1, UI_TIMEOUT_MS)).slice(before);
   expect(request!.headers['x-webhook-event']).toBe('webhook.test');
   expect(JSON.parse(request!.body)).toMatchObject({ event: 'webhook.test', data: { entityId: webhookId, payload: { webhook: { id: webhookId, url } } } });
@@ -83,6 +84,8 @@ test('Send test shows the outcome: delivered with its status code, then a failur
   await page.getByRole('button', { name: `Send test to ${url}` }).click();
   await expect.poll(() => outcome.getAttribute('data-status')).toBe('failed');
   await outcome.getByText('HTTP 500 — http_status', { exact: false }).waitFor();
+  // The list follows: the webhook's last delivery is now this failed test.
+  await page.getByRole('row').filter({ hasText: 'Catch-up' }).locator('[data-status="failed"]').waitFor();
   await screenshot(page, 'send-test-failed');
   // The link opens the test delivery in the log.
   await outcome.getByRole('link', { name: 'Open in the delivery log' }).click();

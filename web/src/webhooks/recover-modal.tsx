@@ -22,7 +22,7 @@ interface Preview {
   hasMore: boolean;
 }
 
-export function RecoverButton({ webhook }: { webhook: Webhook }) {
+export function RecoverButton({ webhook, onQueued }: { webhook: Webhook; onQueued?: () => void }) {
   const [opened, setOpened] = useState(false);
   return (
     <>
@@ -30,7 +30,7 @@ export function RecoverButton({ webhook }: { webhook: Webhook }) {
         Recover failed…
       </Button>
       <Modal opened={opened} onClose={() => setOpened(false)} title="Recover failed deliveries" size="lg">
-        {opened && <RecoverForm webhook={webhook} onDone={() => setOpened(false)} />}
+        {opened && <RecoverForm webhook={webhook} onDone={() => setOpened(false)} onQueued={onQueued} />}
       </Modal>
     </>
   );
@@ -41,7 +41,7 @@ function countText(count: number, hasMore: boolean): string {
   return count === 1 ? '1 event' : `${count.toLocaleString()} events`;
 }
 
-function RecoverForm({ webhook, onDone }: { webhook: Webhook; onDone: () => void }) {
+function RecoverForm({ webhook, onDone, onQueued }: { webhook: Webhook; onDone: () => void; onQueued?: () => void }) {
   const [from, setFrom] = useState(() => toLocalInput(new Date(Date.now() - DAY_MS)));
   const [to, setTo] = useState('');
   const [preview, setPreview] = useState<Preview | null>(null);
@@ -68,6 +68,7 @@ function RecoverForm({ webhook, onDone }: { webhook: Webhook; onDone: () => void
         setQueued({ count: result.count, hasMore: result.hasMore });
         setPreview(null);
         notifications.show({ color: 'green', message: `Queued ${countText(result.count, false)} for ${webhook.url}` });
+        if (result.count > 0) onQueued?.();
       }
     } catch (caught) {
       setError(caught);

@@ -17,7 +17,7 @@ type TestState = { phase: 'idle' } | { phase: 'sending'; delivery: Delivery | nu
 
 const finished = (d: Delivery) => d.status === 'success' || d.status === 'failed';
 
-export function SendTestButton({ webhook }: { webhook: Webhook }) {
+export function SendTestButton({ webhook, onFinished }: { webhook: Webhook; onFinished?: () => void }) {
   const [state, setState] = useState<TestState>({ phase: 'idle' });
   const [opened, setOpened] = useState(false);
   const run = useRef(0);
@@ -36,7 +36,9 @@ export function SendTestButton({ webhook }: { webhook: Webhook }) {
         await new Promise((r) => setTimeout(r, POLL_MS));
         delivery = await deliveries.get(delivery.id);
       }
-      if (run.current === mine) setState(finished(delivery) ? { phase: 'done', delivery } : { phase: 'sending', delivery });
+      if (run.current !== mine) return;
+      setState(finished(delivery) ? { phase: 'done', delivery } : { phase: 'sending', delivery });
+      onFinished?.();
     } catch (caught) {
       if (run.current === mine) setState({ phase: 'error', message: messageOf(caught) });
     }

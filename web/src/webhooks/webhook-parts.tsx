@@ -15,6 +15,8 @@ export interface WebhookRowActions {
   onEdit: (webhook: Webhook) => void;
   onToggle: (webhook: Webhook, enabled: boolean) => void;
   onDelete: (webhook: Webhook) => Promise<void>;
+  /** A test delivery finished or a recover queued deliveries: the list's last delivery has moved. */
+  onDelivered?: () => void;
 }
 
 export function EventChips({ events }: { events: string[] }) {
@@ -69,14 +71,14 @@ export function DisabledBadge({ webhook, isAdmin, onToggle }: { webhook: Webhook
   );
 }
 
-export function WebhookButtons({ webhook, isAdmin, onEdit, onDelete }: { webhook: Webhook } & Omit<WebhookRowActions, 'onToggle'>) {
+export function WebhookButtons({ webhook, isAdmin, onEdit, onDelete, onDelivered }: { webhook: Webhook } & Omit<WebhookRowActions, 'onToggle'>) {
   return (
     <Group gap={6} justify="flex-end">
       <Button component={Link} to={`/company/deliveries?webhookId=${webhook.id}`} size="xs" variant="subtle">
         Deliveries
       </Button>
-      {isAdmin && <SendTestButton webhook={webhook} />}
-      {isAdmin && <RecoverButton webhook={webhook} />}
+      {isAdmin && <SendTestButton webhook={webhook} onFinished={onDelivered} />}
+      {isAdmin && <RecoverButton webhook={webhook} onQueued={onDelivered} />}
       {isAdmin && (
         <Button size="xs" variant="default" onClick={() => onEdit(webhook)} aria-label={`Edit ${webhook.url}`}>
           Edit

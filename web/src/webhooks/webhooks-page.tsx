@@ -48,7 +48,7 @@ export function WebhooksPage() {
         </Text>
       )}
       <ErrorAlert error={list.error} />
-      <WebhookList items={list.data?.items ?? []} loading={list.loading} isAdmin={isAdmin} onEdit={open} onToggle={toggle} onDelete={remove} />
+      <WebhookList items={list.data?.items ?? []} loading={list.loading} isAdmin={isAdmin} onEdit={open} onToggle={toggle} onDelete={remove} onDelivered={() => void list.reload()} />
       <WebhookFormModal
         webhook={editing}
         opened={formOpen}
