@@ -12,6 +12,8 @@ import type {
   User,
   Webhook,
   WebhookInput,
+  WebhookStats,
+  WebhookStatsWindow,
 } from './types.js';
 
 export const RECORD_PATHS: Record<RecordType, string> = {
@@ -77,6 +79,8 @@ export const webhooks = {
     api.post<{ count: number; hasMore: boolean; dryRun: boolean }>(`/webhooks/${id}/recover`, input),
   /** Queue a signed webhook.test to this webhook; poll deliveries.get for the outcome. */
   sendTest: (id: string) => api.post<Delivery>(`/webhooks/${id}/test`),
+  /** Success, failure and p95 duration per bucket over the last 24 hours or 7 days. */
+  stats: (id: string, window: WebhookStatsWindow) => api.get<WebhookStats>(`/webhooks/${id}/stats`, { window }),
 };
 
 export interface DeliveryQuery extends Query {

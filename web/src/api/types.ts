@@ -115,6 +115,8 @@ export interface Webhook {
   disabledAt: string | null;
   /** The newest delivery to this webhook; null before the first. */
   lastDelivery: { id: string; status: DeliveryStatus; statusCode: number | null; createdAt: string } | null;
+  /** Share of the last 24 hours' deliveries that succeeded (0–1); null without deliveries. */
+  successRate24h: number | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -126,6 +128,20 @@ export interface WebhookInput {
   secret?: string | null;
   enabled: boolean;
   retryPolicy?: RetryPolicy;
+}
+
+export type WebhookStatsWindow = '24h' | '7d';
+
+/** GET /webhooks/{id}/stats: buckets are hourly (24h) or six-hourly (7d), oldest first. */
+export interface WebhookStats {
+  window: WebhookStatsWindow;
+  total: number;
+  success: number;
+  failed: number;
+  successRate: number | null;
+  p50DurationMs: number | null;
+  p95DurationMs: number | null;
+  buckets: { start: string; success: number; failed: number; p95DurationMs: number | null }[];
 }
 
 export type RetryPolicy = 'none' | 'exponential';

@@ -5,6 +5,7 @@ import type { Webhook } from '../api/types.js';
 import { TableStatusRow } from '../components/states.js';
 import { formatDateTime } from '../lib/format.js';
 import { EnabledSwitch, EventChips, LastDelivery, WebhookButtons, type WebhookRowActions } from './webhook-parts.js';
+import { WebhookHealth } from './stats-chart.js';
 
 interface WebhookListProps extends WebhookRowActions {
   items: Webhook[];
@@ -48,6 +49,7 @@ function WebhookCards({ items, loading, ...actions }: WebhookListProps) {
           <Stack gap={6} mt="xs">
             <EventChips events={webhook.events} />
             <LastDelivery webhook={webhook} />
+            <WebhookHealth webhook={webhook} />
             <WebhookButtons webhook={webhook} {...actions} />
           </Stack>
         </Paper>
@@ -58,7 +60,7 @@ function WebhookCards({ items, loading, ...actions }: WebhookListProps) {
 
 function WebhookTable({ items, loading, ...actions }: WebhookListProps) {
   return (
-    <Table.ScrollContainer minWidth={900}>
+    <Table.ScrollContainer minWidth={1000}>
       <Table striped highlightOnHover aria-label="Webhooks" verticalSpacing="sm">
         <Table.Thead>
           <Table.Tr>
@@ -66,6 +68,7 @@ function WebhookTable({ items, loading, ...actions }: WebhookListProps) {
             <Table.Th>Events</Table.Th>
             <Table.Th>Enabled</Table.Th>
             <Table.Th>Last delivery</Table.Th>
+            <Table.Th>Health</Table.Th>
             <Table.Th>Created / updated</Table.Th>
             <Table.Th aria-label="Actions" />
           </Table.Tr>
@@ -86,6 +89,9 @@ function WebhookTable({ items, loading, ...actions }: WebhookListProps) {
                 <LastDelivery webhook={webhook} />
               </Table.Td>
               <Table.Td>
+                <WebhookHealth webhook={webhook} />
+              </Table.Td>
+              <Table.Td>
                 <Text size="xs">{formatDateTime(webhook.createdAt)}</Text>
                 <Text size="xs" c="dimmed">
                   {formatDateTime(webhook.updatedAt)}
@@ -96,7 +102,7 @@ function WebhookTable({ items, loading, ...actions }: WebhookListProps) {
               </Table.Td>
             </Table.Tr>
           ))}
-          <TableStatusRow colSpan={6} loading={loading} empty={items.length === 0} emptyText={EMPTY} />
+          <TableStatusRow colSpan={7} loading={loading} empty={items.length === 0} emptyText={EMPTY} />
         </Table.Tbody>
       </Table>
     </Table.ScrollContainer>
