@@ -1,5 +1,6 @@
 // `npm run cli -- bootstrap --company NAME --email E --password P` creates a company, its first admin and an
 // API key, and prints {companyId, userId, apiKey} as JSON. Works whether or not the app is running.
+// `npm run cli -- listen --forward-to <http(s) URL>` forwards the event feed to a local receiver (src/cli/listen.ts).
 import { parseArgs } from 'node:util';
 import { createApiKey } from './auth/api-keys.js';
 import { signup } from './auth/users.js';
@@ -41,7 +42,8 @@ async function bootstrap(args: string[]) {
 }
 
 const [command, ...rest] = process.argv.slice(2);
-const run = command === 'bootstrap' ? bootstrap(rest) : Promise.reject(new Error(USAGE));
+// `listen` talks to a running server over HTTP only (src/cli/listen.ts); it never opens the database.
+const run = command === 'bootstrap' ? bootstrap(rest) : command === 'listen' ? import('./cli/listen.js').then((m) => m.runListen(rest)) : Promise.reject(new Error(`${USAGE}\n   or: npm run cli -- listen --forward-to <http(s) URL> (see --help)`));
 run.catch((error: unknown) => {
   console.error(error instanceof AppError || error instanceof Error ? error.message : error);
   process.exit(1);
