@@ -47,7 +47,7 @@ export interface WorkerOptions {
 export const WORKER_DEFAULTS = {
   globalCap: 256,
   perWebhookCap: 32,
-  failingWebhookCap: 4,
+  failingWebhookCap: 2,
   perCompanyCap: 128,
   batchSize: 64,
   pollMs: 1_000,
