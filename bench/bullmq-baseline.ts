@@ -51,7 +51,7 @@ export interface PipelineResult {
   latencies: number[];
 }
 
-/** BullMQ 6 loads its Redis client (ioredis, an optional peer dependency) with require: NODE_PATH counts. */
+/** BullMQ 6 loads its Redis client (ioredis, an optional peer dependency: a dev dependency here) with require. */
 export function hasRedisClient(): boolean {
   try {
     createRequire(import.meta.url).resolve('ioredis');
@@ -177,9 +177,7 @@ export async function runBullmqPipeline(receiver: BaselineReceiver, bodyBytes: n
     return null;
   }
   if (!hasRedisClient()) {
-    console.log('  BullMQ baseline skipped: BullMQ 6 needs the ioredis client, which this project does not depend on. Install it beside');
-    console.log('  the project without touching package.json: npm install --prefix /tmp/bullmq-client ioredis@5.11.1, then');
-    console.log('  NODE_PATH=/tmp/bullmq-client/node_modules npm run bench (docs/benchmarks.md)');
+    console.log('  BullMQ baseline skipped: BullMQ 6 needs the ioredis client (a dev dependency): run npm ci without --omit=dev');
     return null;
   }
   const redis = await startRedis(binary);
