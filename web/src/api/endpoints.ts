@@ -74,6 +74,9 @@ export const webhooks = {
   update: (id: string, input: Partial<WebhookInput>) => api.patch<Webhook>(`/webhooks/${id}`, input),
   remove: (id: string) => api.delete(`/webhooks/${id}`),
   revealSecret: (id: string) => api.post<{ secret: string | null }>(`/webhooks/${id}/secret/reveal`),
+  /** A new signing secret (generated when none is given); the previous one keeps signing webhook-signature for overlapHours. */
+  rotateSecret: (id: string, input: { secret?: string; overlapHours?: number }) =>
+    api.post<{ secret: string; previousSecretExpiresAt: string | null }>(`/webhooks/${id}/secret/rotate`, input),
   /** Re-send the events of [since, until) whose deliveries to this webhook all failed; dryRun only counts them. */
   recover: (id: string, input: { since: string; until?: string; dryRun?: boolean }) =>
     api.post<{ count: number; hasMore: boolean; dryRun: boolean }>(`/webhooks/${id}/recover`, input),

@@ -113,6 +113,10 @@ export interface Webhook {
   /** null while enabled; why it was disabled otherwise. */
   disabledReason: DisabledReason | null;
   disabledAt: string | null;
+  /** Names of the custom request headers; their values are never sent back. */
+  headerNames: string[];
+  /** During a secret rotation, until when the previous secret also signs webhook-signature. */
+  previousSecretExpiresAt: string | null;
   /** The newest delivery to this webhook; null before the first. */
   lastDelivery: { id: string; status: DeliveryStatus; statusCode: number | null; createdAt: string } | null;
   /** Share of the last 24 hours' deliveries that succeeded (0–1); null without deliveries. */
@@ -128,6 +132,8 @@ export interface WebhookInput {
   secret?: string | null;
   enabled: boolean;
   retryPolicy?: RetryPolicy;
+  /** Replaces the whole set of custom request headers; null removes them; leave out to keep them. */
+  headers?: Record<string, string> | null;
 }
 
 export type WebhookStatsWindow = '24h' | '7d';

@@ -25,6 +25,11 @@ function UrlAndDescription({ webhook }: { webhook: Webhook }) {
           {webhook.description}
         </Text>
       )}
+      {webhook.headerNames.length > 0 && (
+        <Text size="xs" c="dimmed" data-testid="header-names">
+          Headers: {webhook.headerNames.join(', ')}
+        </Text>
+      )}
     </>
   );
 }

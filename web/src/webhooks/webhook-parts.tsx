@@ -6,6 +6,7 @@ import { EventChip, StatusChip } from '../deliveries/status-chip.js';
 import { formatDateTime } from '../lib/format.js';
 import { Link } from '../lib/router.js';
 import { RecoverButton } from './recover-modal.js';
+import { RotateSecretButton } from './rotate-secret-modal.js';
 import { SendTestButton } from './send-test-button.js';
 
 const CHIPS_SHOWN = 3;
@@ -79,6 +80,7 @@ export function WebhookButtons({ webhook, isAdmin, onEdit, onDelete, onDelivered
       </Button>
       {isAdmin && <SendTestButton webhook={webhook} onFinished={onDelivered} />}
       {isAdmin && <RecoverButton webhook={webhook} onQueued={onDelivered} />}
+      {isAdmin && <RotateSecretButton webhook={webhook} onRotated={onDelivered} />}
       {isAdmin && (
         <Button size="xs" variant="default" onClick={() => onEdit(webhook)} aria-label={`Edit ${webhook.url}`}>
           Edit
