@@ -35,6 +35,15 @@ export interface PublishedEvent {
   recordVersion: number | null;
   body: string;
   createdAt: string;
+  /** The payload the body was built from, for webhook filters (src/delivery/enqueue.ts); never re-parsed from body. */
+  payload?: Record<string, unknown>;
+}
+
+/** Draft i for row i (the usual case), else the draft of the same record and event name. */
+function draftOf(drafts: readonly EventDraft[], index: number, row: { entityId: string; name: string }): EventDraft {
+  const draft = drafts[index]!;
+  if (draft.entityId === row.entityId && draft.name === row.name) return draft;
+  return drafts.find((d) => d.entityId === row.entityId && d.name === row.name) ?? draft;
 }
 
 /**
@@ -61,7 +70,7 @@ export async function publishEvents(tx: Tx, actor: Actor, drafts: readonly Event
   // Refused before anything of this event is stored; the caller's transaction rolls back whole.
   rows.forEach((row, index) => assertEventBodyFits(row.body, drafts[index]!));
   const inserted = await tx.insert(events).values(rows).returning();
-  const published = inserted.map((row) => ({
+  const published = inserted.map((row, index) => ({
     id: row.id,
     companyId: row.companyId,
     name: row.name as EventName,
@@ -69,6 +78,7 @@ export async function publishEvents(tx: Tx, actor: Actor, drafts: readonly Event
     recordVersion: row.recordVersion,
     body: row.body,
     createdAt: row.createdAt,
+    payload: draftOf(drafts, index, row).payload,
   }));
   await enqueueDeliveries(tx, published);
   return published;

@@ -16,6 +16,7 @@ import { apiKeyRoutes } from './routes/api-keys.js';
 import { authRoutes } from './routes/auth.js';
 import { userRoutes } from './routes/users.js';
 import { webhookRoutes } from './routes/webhooks.js';
+import { webhookFilterRoutes } from './routes/webhook-filters.js';
 import { deliveryRoutes } from './routes/deliveries.js';
 import { eventRoutes } from './routes/events.js';
 import { webhookRecoveryRoutes } from './routes/webhook-recovery.js';
@@ -54,6 +55,7 @@ export function createApp(ctx: AppContext) {
   api.route('/', authRoutes());
   api.route('/', userRoutes());
   api.route('/', apiKeyRoutes());
+  api.route('/', webhookFilterRoutes());
   api.route('/', webhookRoutes());
   api.route('/', deliveryRoutes());
   api.route('/', eventRoutes());

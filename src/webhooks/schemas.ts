@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { EVENT_NAMES, type EventName } from '../events/catalog.js';
 import { CustomHeadersInput } from './custom-headers.js';
 import { WEBHOOK_URL_MAX_LENGTH } from './url-rules.js';
+import { FilterInput, FilterOutput } from './filter/schema.js';
 
 export const MAX_WEBHOOK_SECRET_LENGTH = 256;
 export const MIN_WEBHOOK_SECRET_LENGTH = 8;
@@ -59,6 +60,7 @@ export const CreateWebhookInput = z.strictObject({
   enabled: EnabledInput.optional(),
   retryPolicy: RetryPolicyInput.optional(),
   headers: CustomHeadersInput.optional(),
+  filter: FilterInput.nullable().optional(),
 });
 export type CreateWebhookInput = z.input<typeof CreateWebhookInput>;
 
@@ -70,6 +72,7 @@ export const UpdateWebhookInput = z.strictObject({
   enabled: EnabledInput.optional(),
   retryPolicy: RetryPolicyInput.optional(),
   headers: CustomHeadersInput.optional(),
+  filter: FilterInput.nullable().optional().describe('the new filter (checked against the events after this change); null removes it'),
 });
 export type UpdateWebhookInput = z.input<typeof UpdateWebhookInput>;
 
@@ -91,6 +94,7 @@ export const WebhookSchema = z.object({
     .nullable()
     .describe('null while enabled; "manual" (disabled by a user), "gone" (the receiver answered 410) or "failing" (every delivery failed for WEBHOOK_DISABLE_AFTER)'),
   disabledAt: z.string().nullable().describe('when it was disabled; null while enabled'),
+  filter: FilterOutput,
   headerNames: z.array(z.string()).describe('the names of the custom request headers sent with every delivery; their values are never shown'),
   previousSecretExpiresAt: z
     .string()

@@ -19,6 +19,7 @@ import {
 } from './schemas.js';
 import { loadSuccessRates24h } from '../ops/stats.js';
 import { failQueuedDeliveries } from './disable.js';
+import { validateWebhookFilter } from './filter/parse.js';
 import { sealCustomHeaders } from './custom-headers.js';
 import { activePreviousSecretExpiry } from './rotation.js';
 import { decryptSecret, encryptSecret } from './secret-box.js';
@@ -48,6 +49,7 @@ function toWebhookDto(row: WebhookRow, lastDelivery: LastDelivery = null, succes
     retryPolicy: row.retryPolicy,
     disabledReason: row.disabledReason,
     disabledAt: row.disabledAt === null ? null : new Date(row.disabledAt).toISOString(),
+    filter: (row.filter ?? null) as WebhookDto['filter'],
     headerNames: row.headerNames,
     previousSecretExpiresAt: activePreviousSecretExpiry(row),
     lastDelivery,
@@ -114,6 +116,7 @@ export async function createWebhook(ctx: WebhookContext, principal: Principal, i
       secretCiphertext: parsed.secret ? encryptSecret(ctx.secretKey, id, parsed.secret) : null,
       enabled: parsed.enabled ?? true,
       retryPolicy: parsed.retryPolicy ?? 'none',
+      filter: await validateWebhookFilter(ctx.db, principal.companyId, parsed.filter, parsed.events),
       ...sealCustomHeaders(ctx.secretKey, id, parsed.headers ?? null),
       ...(parsed.enabled === false ? { disabledReason: 'manual' as const, disabledAt: sql`now()` } : {}),
     })
@@ -141,6 +144,11 @@ export async function updateWebhook(
   }
   if (parsed.headers !== undefined) Object.assign(changes, sealCustomHeaders(ctx.secretKey, id, parsed.headers));
   if (parsed.retryPolicy !== undefined) changes.retryPolicy = parsed.retryPolicy;
+  // A filter is checked against the events it will apply to: a new filter, or the kept one when the events change.
+  if (parsed.filter !== undefined || (parsed.events !== undefined && current.filter !== null)) {
+    const filter = parsed.filter === undefined ? current.filter : parsed.filter;
+    changes.filter = await validateWebhookFilter(ctx.db, principal.companyId, filter, parsed.events ?? (current.events as EventName[]));
+  }
   // Re-enabling clears the reason and starts a fresh auto-disable window; disabling an enabled webhook by hand
   // records "manual" (a webhook already disabled keeps the reason it was disabled for).
   if (parsed.enabled === true) Object.assign(changes, { enabled: true, disabledReason: null, disabledAt: null, failingSince: null });

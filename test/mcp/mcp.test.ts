@@ -71,6 +71,7 @@ describe('the endpoint', () => {
         'list_webhook_deliveries', 'get_webhook_delivery', 'resend_webhook_delivery',
         'recover_webhook_deliveries', 'test_webhook',
         'get_webhook_stats',
+        'explain_webhook_event', 'preview_webhook_filter',
         'create_contacts', 'update_contacts', 'create_organizations', 'update_organizations', 'create_deals', 'update_deals',
         'create_services', 'update_services', 'create_tasks', 'update_tasks',
         'delete_entities', 'get_entities', 'filter_entity', 'link_entities', 'unlink_entities',

@@ -1,4 +1,5 @@
 import { boolean, customType, integer, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import type { FilterNode } from '../../webhooks/filter/parse.js';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'string' });
 const bytea = customType<{ data: Buffer; driverData: Buffer }>({ dataType: () => 'bytea' });
@@ -19,6 +20,8 @@ export const webhooks = pgTable('webhooks', {
   previousSecretExpiresAt: ts('previous_secret_expires_at'),
   headersCiphertext: bytea('headers_ciphertext'),
   headerNames: text('header_names').array().notNull().default([]),
+  /** The filter (spec §13) as validated and normalized by src/webhooks/filter/parse.ts; null: every subscribed event. */
+  filter: jsonb('filter').$type<FilterNode>(),
   createdAt: ts('created_at').notNull().defaultNow(),
   updatedAt: ts('updated_at').notNull().defaultNow(),
 });

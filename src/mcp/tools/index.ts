@@ -7,5 +7,6 @@ import { webhookTools } from './webhooks.js';
 import { webhookRecoveryTools } from './webhook-recovery.js';
 import { webhookSecretTools } from './webhook-secret.js';
 import { webhookStatsTools } from './webhook-stats.js';
+import { webhookFilterTools } from './webhook-filters.js';
 
-export const TOOLS: readonly ToolDefinition[] = [...webhookTools, ...webhookRecoveryTools, ...webhookSecretTools, ...webhookStatsTools, ...recordTools, ...companyTools, ...eventTools];
+export const TOOLS: readonly ToolDefinition[] = [...webhookTools, ...webhookRecoveryTools, ...webhookSecretTools, ...webhookStatsTools, ...webhookFilterTools, ...recordTools, ...companyTools, ...eventTools];

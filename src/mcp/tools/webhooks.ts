@@ -22,6 +22,7 @@ export const webhookTools = [
       `Required: url (absolute https:// URL on a public host; http:// is rejected) and events (1–15 distinct names of: ${EVENTS_TEXT}). ` +
       'Optional: description (≤500 chars), secret (8–256 chars; when set every request carries X-Webhook-Signature = lowercase hex HMAC-SHA256(secret, raw body)), enabled (default true), ' +
       'retryPolicy ("none", the default: each delivery is attempted once; "exponential": failures that can succeed later — timeouts, connection, DNS and TLS errors, HTTP 408, 425, 429, 5xx — are attempted again on the server\'s retry schedule, each attempt its own delivery linked by retryOf). ' +
+      'filter (optional: only events that match it are delivered, e.g. {"field": "custom:<stageColumnId>", "op": "becomes", "value": "won"}; the grammar is in preview_webhook_filter, which tries a filter on recent events; a bad node is refused naming its path such as filter.all[1].value). ' +
       'Returns the webhook; the secret is never returned (hasSecret tells whether one is set). Admins only.',
     input: CreateWebhookInput,
     output: WebhookSchema,
@@ -34,6 +35,7 @@ export const webhookTools = [
     description:
       'Changes a webhook. Required: id. Optional, any of: url, events (REPLACES the whole list; 1–15 distinct event names), description (null clears it), secret (a new signing secret; null removes signing), ' +
       'enabled (false stops new deliveries and fails the queued ones as webhook_disabled, disabledReason "manual"; true re-enables a webhook disabled for any reason — manual, gone (its receiver answered 410) or failing — and clears disabledReason), retryPolicy ("none" or "exponential"). ' +
+      'filter (replaces the filter; null removes it; checked against the events the webhook will have). ' +
       'Fields left out stay as they are. Returns the updated webhook without its secret. Admins only.',
     input: UpdateWebhookInput.extend({ id: z.uuid({ error: 'must be a UUID' }).describe('the webhook to change') }),
     output: WebhookSchema,
