@@ -36,6 +36,9 @@ const WEB_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../
 export function createApp(ctx: AppContext) {
   const app = new OpenAPIHono<HttpEnv>({ defaultHook: validationHook });
   app.onError(handleError);
+  // What no route matches, outside the API's own router too (a path the URL parser resolved, `/api/v1/x/%2e%2e`
+  // → `/api/v1/`, or a method the web UI does not serve): the same JSON error, never Hono's plain-text 404.
+  app.notFound((c) => errorResponse(c, 404, 'not_found', `no route for ${c.req.method} ${c.req.path}`));
   app.use('*', async (c, next) => {
     c.set('ctx', ctx);
     await next();

@@ -5,16 +5,16 @@
 import type pg from 'pg';
 
 const PARTS = [
-  `(SELECT count(*) || '/' || coalesce(max(updated_at)::text, '-') FROM records)`,
+  `(SELECT count(*) || '/' || coalesce(extract(epoch FROM max(updated_at))::text, '-') FROM records)`,
   `(SELECT count(*) FROM record_links)`,
   `(SELECT count(*) FROM record_users)`,
-  `(SELECT count(*) || '/' || coalesce(max(updated_at)::text, '-') FROM custom_columns)`,
+  `(SELECT count(*) || '/' || coalesce(extract(epoch FROM max(updated_at))::text, '-') FROM custom_columns)`,
   `(SELECT count(*) FROM custom_field_values)`,
   `(SELECT count(*) FROM events)`,
-  `(SELECT count(*) || '/' || coalesce(max(completed_at)::text, '-') FROM webhook_deliveries)`,
+  `(SELECT count(*) || '/' || coalesce(extract(epoch FROM max(completed_at))::text, '-') FROM webhook_deliveries)`,
   `(SELECT count(*) FROM webhook_delivery_queue)`,
-  `(SELECT count(*) || '/' || coalesce(max(updated_at)::text, '-') FROM webhooks)`,
-  `(SELECT count(*) || '/' || coalesce(max(updated_at)::text, '-') FROM users)`,
+  `(SELECT count(*) || '/' || coalesce(extract(epoch FROM max(updated_at))::text, '-') FROM webhooks)`,
+  `(SELECT count(*) || '/' || coalesce(extract(epoch FROM max(updated_at))::text, '-') FROM users)`,
   `(SELECT count(*) FROM api_keys)`,
   `(SELECT count(*) FROM companies)`,
 ];
@@ -35,14 +35,18 @@ export function describeChange(before: string, after: string): string {
 
 /**
  * Fingerprints around a run of requests with one query per refused request: the fingerprint after a refusal
- * is the next request's "before", and only an accepted request (which may write) forces a fresh reading.
+ * is the next request's "before"; after anything else (an accepted request, a failed assertion) the next
+ * request reads the database afresh.
  */
 export class FingerprintTracker {
   private known: string | null = null;
   constructor(private pool: pg.Pool) {}
 
+  /** The fingerprint before a request; until `changeSince` proves a refusal, the next call reads afresh. */
   async before(): Promise<string> {
-    return (this.known ??= await fingerprint(this.pool));
+    const before = this.known ?? (await fingerprint(this.pool));
+    this.known = null;
+    return before;
   }
 
   /** After a refusal: the change since `before`, or null when nothing changed. */
@@ -52,8 +56,4 @@ export class FingerprintTracker {
     return after === before ? null : describeChange(before, after);
   }
 
-  /** After an accepted request: the next `before` reads the database again. */
-  accepted(): void {
-    this.known = null;
-  }
 }

@@ -80,3 +80,17 @@ describe('known hostile inputs', () => {
   }
 });
 
+
+describe('paths no route matches', () => {
+  // `%2e%2e` is `..` to the URL parser: /users/%2e%2e resolves to /api/v1/, which only the outer app sees.
+  it.each([
+    ['PATCH', '/users/%2e%2e'],
+    ['DELETE', '/contacts/%2e%2e'],
+    ['POST', '/'],
+    ['PUT', '/contacts'],
+    ['DELETE', '/no-such-route'],
+  ])('%s %s → 404 with the error shape', async (method, url) => {
+    const response = await sendAndCheck(target, { method, url, headers: { 'x-api-key': target.admin.key, 'content-type': 'application/json' }, body: method === 'DELETE' ? undefined : '{}' });
+    expect(response.status).toBe(404);
+  });
+});
