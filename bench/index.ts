@@ -5,6 +5,8 @@ const benches: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   delivery: async () => ({ run: (await import('./delivery.js')).runDeliveryBench }),
   import: async () => ({ run: (await import('./import.js')).runImportBench }),
   'sign-in': async () => ({ run: (await import('./sign-in.js')).runSignInBench }),
+  // The delivery log and webhook stats at 10 M rows across 1,000 companies (BENCH_LOG_ROWS to change the size).
+  'log-scale': async () => ({ run: (await import('./log-scale.js')).runLogScaleBench }),
   // Only the BullMQ + Redis comparison (the delivery benchmark runs it too): `npm run bench -- baseline`.
   baseline: async () => ({ run: (await import('./bullmq-baseline.js')).runBaselineBench }),
 };
