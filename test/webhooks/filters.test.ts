@@ -66,7 +66,12 @@ describe('a deal.updated webhook filtered on stage becomes won', () => {
     // Explain: the won event was delivered; the proposal event failed the condition, with the values.
     const [, toProposal, rename, toWon] = await eventIdsOf(tenant, deal.id);
     const delivered = await call(tenant, 'POST', `/webhooks/${hook.id}/explain`, { eventId: toWon!.id });
-    expect(delivered.body).toEqual({ delivered: true, deliveryId: filtered[0]!.id, reasons: [expect.objectContaining({ code: 'delivered' })] });
+    expect(delivered.body).toEqual({ eventId: toWon!.id, delivered: true, deliveryId: filtered[0]!.id, reasons: [expect.objectContaining({ code: 'delivered' })] });
+    // By a delivery of another webhook: the event of that delivery, explained for this webhook.
+    const plainOfProposal = done.find((d) => d.webhook_id === plain.id && d.event_id === toProposal!.id)!;
+    const byDelivery = await call(tenant, 'POST', `/webhooks/${hook.id}/explain`, { deliveryId: plainOfProposal.id });
+    expect(byDelivery.body).toMatchObject({ eventId: toProposal!.id, delivered: false, reasons: [{ code: 'filter_not_matched' }] });
+    expect((await call(tenant, 'POST', `/webhooks/${hook.id}/explain`, {})).body.error).toMatchObject({ field: 'eventId', message: 'eventId: give exactly one of eventId or deliveryId' });
     const notDelivered = await call(tenant, 'POST', `/webhooks/${hook.id}/explain`, { eventId: toProposal!.id });
     expect(notDelivered.body.delivered).toBe(false);
     expect(notDelivered.body.reasons).toEqual([

@@ -30,7 +30,7 @@ export function webhookFilterRoutes() {
       tags: ['webhooks'],
       summary: 'Why this webhook did or did not get a delivery for an event',
       description:
-        'delivered: true with deliveryId when a delivery exists. Otherwise one reason per cause: not_subscribed, created_after_event, disabled (at the time), ' +
+        'Give eventId, or deliveryId to explain the event of a delivery (of any webhook of the company). delivered: true with deliveryId when a delivery exists. Otherwise one reason per cause: not_subscribed, created_after_event, disabled (at the time), ' +
         'filter_not_matched (the failing condition with the actual previous and current values, evaluated with the current filter). ' +
         'Only current settings are kept: when the webhook changed after the event, changed_since_event says so.',
       request: { params: IdParam, body: jsonBody(ExplainInput.openapi('WebhookExplainInput')) },

@@ -21,7 +21,18 @@ export const PREVIEW_MAX_LIMIT = 1000;
 
 const Uuid = (what: string) => z.uuid({ error: 'must be a UUID' }).describe(what);
 
-export const ExplainInput = z.strictObject({ eventId: Uuid('the event to explain (from the delivery log, the event feed or a webhook body)') });
+const ExplainFields = z.strictObject({
+  eventId: Uuid('the event to explain (from the event feed, or preview)').optional(),
+  deliveryId: Uuid('instead of eventId: the event of this delivery (of any webhook of the company), as the delivery log lists it').optional(),
+});
+function exactlyOneTarget(input: { eventId?: string; deliveryId?: string }, ctx: z.RefinementCtx): void {
+  if ((input.eventId === undefined) === (input.deliveryId === undefined)) {
+    ctx.addIssue({ code: 'custom', path: ['eventId'], message: 'give exactly one of eventId or deliveryId' });
+  }
+}
+export const ExplainInput = ExplainFields.superRefine(exactlyOneTarget);
+/** The MCP tool's input: the same, with the webhook id. */
+export const ExplainToolInput = ExplainFields.extend({ webhookId: Uuid('the webhook') }).superRefine(exactlyOneTarget);
 export type ExplainInput = z.input<typeof ExplainInput>;
 
 export const EXPLAIN_CODES = ['delivered', 'not_subscribed', 'created_after_event', 'disabled', 'filter_not_matched', 'test_event', 'changed_since_event', 'unexplained'] as const;
@@ -38,6 +49,7 @@ const ConditionSchema = z
   .describe('the condition that decided, with the actual values');
 
 export const ExplanationSchema = z.object({
+  eventId: z.uuid().describe('the event explained'),
   delivered: z.boolean().describe('whether a delivery of this event to this webhook exists'),
   deliveryId: z.uuid().nullable().describe('the first delivery of the event to this webhook, when there is one'),
   reasons: z.array(
@@ -88,9 +100,19 @@ function conditionOf(failure: FilterFailure): Reason['condition'] {
   return condition;
 }
 
+async function eventOfDelivery(db: DbOrTx, principal: Principal, deliveryId: string): Promise<string> {
+  const [row] = await db
+    .select({ eventId: webhookDeliveries.eventId })
+    .from(webhookDeliveries)
+    .where(and(eq(webhookDeliveries.id, deliveryId), eq(webhookDeliveries.companyId, principal.companyId)));
+  if (!row) throw notFound('delivery', deliveryId);
+  return row.eventId;
+}
+
 export async function explainWebhookEvent(db: DbOrTx, principal: Principal, webhookId: string, input: ExplainInput): Promise<Explanation> {
   z.uuid({ error: 'must be a UUID' }).parse(webhookId);
-  const { eventId } = ExplainInput.parse(input);
+  const parsed = ExplainInput.parse(input);
+  const eventId = parsed.eventId ?? (await eventOfDelivery(db, principal, parsed.deliveryId!));
   const [webhook] = await db.select().from(webhooks).where(and(eq(webhooks.id, webhookId), eq(webhooks.companyId, principal.companyId)));
   if (!webhook) throw notFound('webhook', webhookId);
   const [event] = await db.select().from(events).where(and(eq(events.id, eventId), eq(events.companyId, principal.companyId)));
@@ -111,6 +133,7 @@ export async function explainWebhookEvent(db: DbOrTx, principal: Principal, webh
   };
   if (delivery) {
     return {
+      eventId,
       delivered: true,
       deliveryId: delivery.id,
       reasons: [{ code: 'delivered', message: `delivery ${delivery.id} was created for this event (${delivery.trigger}, now ${delivery.status})` }],
@@ -120,7 +143,7 @@ export async function explainWebhookEvent(db: DbOrTx, principal: Principal, webh
   const reasons: Reason[] = [];
   if (event.name === TEST_EVENT_NAME) {
     reasons.push({ code: 'test_event', message: 'a webhook.test event is sent only to the webhook it was requested for' });
-    return { delivered: false, deliveryId: null, reasons };
+    return { eventId, delivered: false, deliveryId: null, reasons };
   }
   if (!webhook.events.includes(event.name)) {
     reasons.push({ code: 'not_subscribed', message: `the webhook is not subscribed to ${event.name}; it subscribes to ${webhook.events.join(', ')}` });
@@ -143,7 +166,7 @@ export async function explainWebhookEvent(db: DbOrTx, principal: Principal, webh
   if (reasons.length === 0) {
     reasons.push({ code: 'unexplained', message: 'no delivery exists, yet the webhook as it is now would have received this event; the webhook has not changed since the event' });
   }
-  return { delivered: false, deliveryId: null, reasons };
+  return { eventId, delivered: false, deliveryId: null, reasons };
 }
 
 /** Which of the company's newest events of `events` the draft filter matches. */
