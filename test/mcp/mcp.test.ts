@@ -70,6 +70,8 @@ describe('the endpoint', () => {
         'create_webhook', 'update_webhook', 'get_webhook', 'list_webhooks', 'delete_webhook',
         'list_webhook_deliveries', 'get_webhook_delivery', 'resend_webhook_delivery',
         'recover_webhook_deliveries', 'test_webhook',
+        'rotate_webhook_secret',
+        'backfill_webhook', 'get_backfill',
         'get_webhook_stats',
         'explain_webhook_event', 'preview_webhook_filter',
         'create_contacts', 'update_contacts', 'create_organizations', 'update_organizations', 'create_deals', 'update_deals',
