@@ -14,6 +14,7 @@ import { startMetricsServer } from './ops/metrics-http.js';
 import { openRuntime, SecretKeyMissingError } from './runtime.js';
 import { startAuthHousekeeping } from './auth/housekeeping.js';
 import { startRetention } from './ops/retention.js';
+import { startBackfillRunner } from './webhooks/backfill.js';
 
 const SHUTDOWN_DEADLINE_MS = 15_000;
 
@@ -74,6 +75,8 @@ async function main() {
   if (config.role !== 'api') worker = startWorker(ctx);
   // Retention runs beside the worker: the processes that write the delivery log also trim it (src/ops/retention.ts).
   const retention = config.role !== 'api' ? startRetention(ctx) : null;
+  // Backfill jobs run beside the worker too, one at a time per process (src/webhooks/backfill.ts).
+  const backfills = config.role !== 'api' ? startBackfillRunner(ctx) : null;
   // Worker-only processes have no other listener; any process may also serve /metrics on a port of its own.
   if (config.metricsPort !== null) {
     const metrics = await startMetricsServer(ctx, config.metricsPort, config.host);
@@ -95,6 +98,7 @@ async function main() {
       worker?.stop(),
       housekeeping?.stop(),
       retention?.stop(),
+      backfills?.stop(),
     ]);
     await runtime.close();
     process.exit(0);

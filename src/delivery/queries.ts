@@ -6,7 +6,7 @@ import { requireAdmin } from '../auth/principal.js';
 import type { DbOrTx } from '../db/pool.js';
 import { events, webhookDeliveries, webhooks } from '../db/schema/index.js';
 import { AppError, notFound } from '../errors.js';
-import { EVENT_NAMES, TEST_EVENT_NAME, type EventName } from '../events/catalog.js';
+import { EVENT_NAMES, SNAPSHOT_EVENT_NAMES, TEST_EVENT_NAME, type EventName } from '../events/catalog.js';
 import { DELIVERY_CHANNEL } from './enqueue.js';
 import {
   ListDeliveriesInput,
@@ -84,7 +84,7 @@ function escapeLike(term: string): string {
  */
 async function searchCondition(db: DbOrTx, companyId: string, term: string): Promise<SQL> {
   const lower = term.toLowerCase();
-  const names = [...EVENT_NAMES, TEST_EVENT_NAME].filter((name) => name.includes(lower));
+  const names = [...EVENT_NAMES, TEST_EVENT_NAME, ...SNAPSHOT_EVENT_NAMES].filter((name) => name.includes(lower));
   const urlMatch = sql`${webhookDeliveries.url} ILIKE ${`%${escapeLike(term)}%`}`;
   if (names.length === 0) return urlMatch;
   const eventMatch = sql`${webhookDeliveries.event} IN (${sql.join(names.map((n) => sql`${n}`), sql`, `)})`;

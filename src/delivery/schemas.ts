@@ -1,7 +1,7 @@
 // Shapes of the delivery log (spec §6): what REST, MCP and the UI return, and the listing filters they accept.
 import { z } from 'zod';
 import { storableDateTime } from '../validation.js';
-import { EVENT_NAMES, TEST_EVENT_NAME, type EventName, type TestEventName } from '../events/catalog.js';
+import { EVENT_NAMES, SNAPSHOT_EVENT_NAMES, TEST_EVENT_NAME, type EventName, type SnapshotEventName, type TestEventName } from '../events/catalog.js';
 
 export const DELIVERY_STATUSES = ['pending', 'processing', 'success', 'failed'] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
@@ -25,7 +25,9 @@ export const DELIVERY_ERROR_KINDS = [
 ] as const;
 export type DeliveryErrorKind = (typeof DELIVERY_ERROR_KINDS)[number];
 
-export const DELIVERY_TRIGGERS = ['event', 'resend', 'retry', 'recover', 'test'] as const;
+type DeliveryEventName = EventName | TestEventName | SnapshotEventName;
+
+export const DELIVERY_TRIGGERS = ['event', 'resend', 'retry', 'recover', 'test', 'backfill'] as const;
 export const DELIVERY_PAGE_SIZES = [25, 100] as const;
 
 export const DeliveryErrorSchema = z.object({ kind: z.enum(DELIVERY_ERROR_KINDS), message: z.string() });
@@ -34,7 +36,7 @@ export const DeliverySchema = z.object({
   id: z.uuid(),
   webhookId: z.uuid(),
   url: z.string().describe('the URL the request went (or goes) to: the webhook URL at send time'),
-  event: z.enum([...EVENT_NAMES, TEST_EVENT_NAME] as unknown as [EventName | TestEventName, ...(EventName | TestEventName)[]]).describe(`one of the event names, or ${TEST_EVENT_NAME} for a test delivery`),
+  event: z.enum([...EVENT_NAMES, TEST_EVENT_NAME, ...SNAPSHOT_EVENT_NAMES] as unknown as [DeliveryEventName, ...DeliveryEventName[]]).describe(`one of the event names, ${TEST_EVENT_NAME} for a test delivery, or X.snapshot for a backfill`),
   entityId: z.uuid(),
   status: z.enum(DELIVERY_STATUSES),
   statusCode: z.number().int().nullable(),
@@ -80,7 +82,7 @@ export const ListDeliveriesInput = z.strictObject({
   searchTerm: z.string().trim().max(200, { error: 'must be at most 200 characters' }).optional().describe('case-insensitive substring of url or event name'),
   status: z.enum(DELIVERY_STATUSES, { error: `must be one of ${DELIVERY_STATUSES.join(', ')}` }).optional(),
   event: z
-    .enum([...EVENT_NAMES, TEST_EVENT_NAME] as unknown as [EventName | TestEventName, ...(EventName | TestEventName)[]], { error: `must be one of ${EVENT_NAMES.join(', ')}, ${TEST_EVENT_NAME}` })
+    .enum([...EVENT_NAMES, TEST_EVENT_NAME, ...SNAPSHOT_EVENT_NAMES] as unknown as [DeliveryEventName, ...DeliveryEventName[]], { error: `must be one of ${EVENT_NAMES.join(', ')}, ${TEST_EVENT_NAME}, ${SNAPSHOT_EVENT_NAMES.join(', ')}` })
     .optional(),
   webhookId: z.uuid({ error: 'must be a UUID' }).optional(),
   entityId: z.uuid({ error: 'must be a UUID' }).optional(),

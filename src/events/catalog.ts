@@ -19,3 +19,11 @@ export type TestEventName = typeof TEST_EVENT_NAME;
 export function isEventName(value: unknown): value is EventName {
   return typeof value === 'string' && (EVENT_NAMES as readonly string[]).includes(value);
 }
+
+/**
+ * Snapshot events (spec §13): the current state of one record, sent by a backfill to the one webhook it was
+ * started for (src/webhooks/backfill.ts), payload `{X: dto}`. Not CRM changes: webhooks cannot subscribe to
+ * them, they are never fanned out and the event feed does not list them.
+ */
+export const SNAPSHOT_EVENT_NAMES = RECORD_TYPES.map((type) => `${type}.snapshot` as const);
+export type SnapshotEventName = (typeof SNAPSHOT_EVENT_NAMES)[number];

@@ -20,6 +20,7 @@ import { webhookFilterRoutes } from './routes/webhook-filters.js';
 import { deliveryRoutes } from './routes/deliveries.js';
 import { eventRoutes } from './routes/events.js';
 import { webhookRecoveryRoutes } from './routes/webhook-recovery.js';
+import { webhookBackfillRoutes } from './routes/webhook-backfill.js';
 import { webhookStatsRoutes } from './routes/webhook-stats.js';
 import { webhookSecretRoutes } from './routes/webhook-secret.js';
 import { recordRoutes } from './routes/records.js';
@@ -63,6 +64,7 @@ export function createApp(ctx: AppContext) {
   api.route('/', deliveryRoutes());
   api.route('/', eventRoutes());
   api.route('/', webhookRecoveryRoutes());
+  api.route('/', webhookBackfillRoutes());
   api.route('/', webhookStatsRoutes());
   api.route('/', webhookSecretRoutes());
   api.route('/', recordRoutes());

@@ -22,6 +22,8 @@ export const webhooks = pgTable('webhooks', {
   headerNames: text('header_names').array().notNull().default([]),
   /** The filter (spec §13) as validated and normalized by src/webhooks/filter/parse.ts; null: every subscribed event. */
   filter: jsonb('filter').$type<FilterNode>(),
+  /** Spec §13: 'per-record' sends one record's deliveries one at a time in record-version order (src/delivery/queue.ts). */
+  ordering: text('ordering', { enum: ['none', 'per-record'] }).notNull().default('none'),
   createdAt: ts('created_at').notNull().defaultNow(),
   updatedAt: ts('updated_at').notNull().defaultNow(),
 });
@@ -35,7 +37,7 @@ export const webhookDeliveries = pgTable('webhook_deliveries', {
   entityId: uuid('entity_id').notNull(),
   url: text('url').notNull(),
   status: text('status', { enum: ['pending', 'processing', 'success', 'failed'] }).notNull().default('pending'),
-  trigger: text('trigger', { enum: ['event', 'resend', 'retry', 'recover', 'test'] }).notNull().default('event'),
+  trigger: text('trigger', { enum: ['event', 'resend', 'retry', 'recover', 'test', 'backfill'] }).notNull().default('event'),
   resendOf: uuid('resend_of'),
   attempt: integer('attempt').notNull().default(1),
   retryOf: uuid('retry_of'),
