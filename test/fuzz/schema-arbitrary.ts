@@ -147,6 +147,12 @@ export function arbitraryFor(schema: JsonSchema, context: SchemaContext, depth =
   return fc.oneof({ weight: 10, arbitrary: valid }, { weight: context.hostility, arbitrary: hostileFor(resolved) });
 }
 
+function copyOf(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(copyOf);
+  if (value !== null && typeof value === 'object' && !(value instanceof Raw)) return objectOf(Object.keys(value).map((key) => [key, copyOf((value as Record<string, unknown>)[key])]));
+  return value;
+}
+
 type Mutation = { kind: 'char'; char: string; at: number } | { kind: 'replace'; value: unknown } | { kind: 'key'; entry: Record<string, unknown> };
 
 const mutation: fc.Arbitrary<Mutation> = fc.oneof(
@@ -171,7 +177,9 @@ function nodesOf(value: unknown, out: Array<{ parent: any; key: string | number 
  * reaches the command and the database instead of stopping at the first schema check.
  */
 export function mutatedOnce(schema: JsonSchema, context: SchemaContext): fc.Arbitrary<unknown> {
-  return fc.tuple(arbitraryFor(schema, { ...context, hostility: 0 }), fc.nat(), mutation, hostileDate).map(([valid, pick, change, date]) => {
+  return fc.tuple(arbitraryFor(schema, { ...context, hostility: 0 }), fc.nat(), mutation, hostileDate).map(([source, pick, change, date]) => {
+    // A fresh copy: fast-check keeps and re-maps generated values while shrinking, and constants are shared.
+    const valid = copyOf(source);
     const nodes = nodesOf(valid);
     const target = nodes[pick % nodes.length]!;
     let replacement: unknown = target.node;
