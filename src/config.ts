@@ -15,6 +15,8 @@ export interface Config {
   /** 32 bytes; null only until the embedded default generates one into DATA_DIR. */
   readonly secretKey: Buffer | null;
   readonly webhookTimeoutMs: number;
+  /** How long a worker's claim stays owned without a heartbeat (WEBHOOK_LEASE_MS); renewed while requests run. */
+  readonly webhookLeaseMs: number;
   /** CIDRs exempt from the private-address guard, parsed once. */
   readonly webhookAllowPrivate: ReadonlyArray<[ipaddr.IPv4 | ipaddr.IPv6, number]>;
   readonly webhookAllowPrivateText: string;
@@ -149,6 +151,7 @@ export function loadConfig(env: Env = process.env, argv: readonly string[] = pro
     databaseUrl,
     secretKey,
     webhookTimeoutMs: readInt(env, 'WEBHOOK_TIMEOUT_MS', 10_000, 100, 300_000),
+    webhookLeaseMs: readInt(env, 'WEBHOOK_LEASE_MS', 3_000, 500, 600_000),
     webhookAllowPrivate: Object.freeze(parseCidrList(allowText)),
     webhookAllowPrivateText: allowText,
     webhookDnsServers: Object.freeze(parseDnsServers(env.WEBHOOK_DNS_SERVERS ?? '')),

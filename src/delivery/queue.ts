@@ -306,3 +306,20 @@ export async function releaseExpiredLeases(pool: pg.Pool): Promise<number> {
   );
   return result.rowCount ?? 0;
 }
+
+/**
+ * The heartbeat: pushes the lease of every claim this worker still holds to now + leaseMs, in one statement
+ * for all of them. Only rows still carrying the claim's token are touched, so a heartbeat that comes too late
+ * (the lease expired and another worker took the row) renews nothing of the new claimant's. Only the queue row
+ * holds the live lease; the log row keeps the lease its claim was given. Returns how many rows were renewed.
+ */
+export async function renewLeases(pool: pg.Pool, claims: ReadonlyArray<{ id: string; claimToken: string }>, leaseMs: number): Promise<number> {
+  if (claims.length === 0) return 0;
+  const result = await pool.query(
+    `UPDATE webhook_delivery_queue q SET lease_expires_at = now() + $3 * interval '1 millisecond'
+     FROM unnest($1::uuid[], $2::uuid[]) AS r(id, token)
+     WHERE q.delivery_id = r.id AND q.claim_token = r.token`,
+    [claims.map((c) => c.id), claims.map((c) => c.claimToken), leaseMs],
+  );
+  return result.rowCount ?? 0;
+}

@@ -11,7 +11,7 @@ import { openCustomHeaders } from '../webhooks/custom-headers.js';
 import { decryptSecret } from '../webhooks/secret-box.js';
 import { disableFailingWebhooks, disableWebhooks } from '../webhooks/disable.js';
 import { DELIVERY_CHANNEL } from './enqueue.js';
-import { claimDeliveries, recordOutcomes, releaseClaims, releaseExpiredLeases, type ClaimedDelivery, type RecordedOutcome } from './queue.js';
+import { claimDeliveries, recordOutcomes, releaseClaims, releaseExpiredLeases, renewLeases, type ClaimedDelivery, type RecordedOutcome } from './queue.js';
 import { decideRetry } from './retry-rule.js';
 import type { DeliveryErrorKind } from './schemas.js';
 import { createDeliverySender, type DeliveryOutcome, type DeliverySender, type DeliverySenderOptions } from './sender.js';
@@ -33,8 +33,14 @@ export interface WorkerOptions {
   batchSize?: number;
   /** Poll interval: progress is guaranteed at this pace even if a notification is lost. */
   pollMs?: number;
-  /** How long a claim stays owned; must exceed the request timeout plus the time to record the result. */
+  /**
+   * How long a claim stays owned without a heartbeat (WEBHOOK_LEASE_MS, 3 s by default): what a killed worker's
+   * deliveries wait before another worker sends them again. Independent of the request timeout, because the
+   * heartbeat renews the leases of every claim still running or waiting to be recorded.
+   */
   leaseMs?: number;
+  /** How often the heartbeat renews the leases; a third of leaseMs by default. */
+  heartbeatMs?: number;
   /** On stop, how long in-flight requests may still finish before being cut and their claims released. */
   stopDeadlineMs?: number;
   /** Overrides for the HTTPS sender (tests pass a CA or a resolver). */
@@ -80,8 +86,10 @@ interface InFlight {
 }
 
 export function startWorker(ctx: AppContext, options: WorkerOptions = {}): Worker {
-  // The lease outlives the longest request (the timeout) with the same again as margin to record the result.
-  const settings = { ...WORKER_DEFAULTS, leaseMs: 2 * ctx.config.webhookTimeoutMs + 2_000, ...options };
+  // Short leases, renewed by a heartbeat (below) for as long as the worker holds a claim: a crashed worker's
+  // rows return after about one lease, however long the request timeout.
+  const leaseMs = options.leaseMs ?? ctx.config.webhookLeaseMs;
+  const settings = { ...WORKER_DEFAULTS, ...options, leaseMs, heartbeatMs: options.heartbeatMs ?? Math.max(100, Math.floor(leaseMs / 3)) };
   const { log, pool } = ctx;
   const sender: DeliverySender = createDeliverySender({
     timeoutMs: ctx.config.webhookTimeoutMs,
@@ -146,6 +154,24 @@ export function startWorker(ctx: AppContext, options: WorkerOptions = {}): Worke
   };
 
   const listener = startListener(ctx, wake);
+
+  // The heartbeat: one UPDATE per beat for every claim this worker holds — requests running and results
+  // waiting to be recorded (a batch being recorded is left out: its statement deletes those queue rows, and
+  // comes back to the waiting list if it fails). A worker that stalls misses its beats; its leases expire and
+  // another worker takes the rows with a new token, which the late worker's heartbeat and results never match.
+  let beating: Promise<void> | null = null;
+  const heartbeat = setInterval(() => {
+    if (beating || (inFlight.size === 0 && results.length === 0)) return;
+    const held: Array<{ id: string; claimToken: string }> = [];
+    for (const { claim } of inFlight.values()) held.push(claim);
+    for (const result of results) held.push(result);
+    beating = renewLeases(pool, held, settings.leaseMs)
+      .then(() => undefined, (error) => log.error({ err: error }, 'renewing the leases of claimed deliveries failed; retrying at the next heartbeat'))
+      .finally(() => {
+        beating = null;
+      });
+  }, settings.heartbeatMs);
+  heartbeat.unref();
 
   function flush(): Promise<void> {
     flushing ??= (async () => {
@@ -319,6 +345,8 @@ export function startWorker(ctx: AppContext, options: WorkerOptions = {}): Worke
         await pending();
       }
       await flush();
+      clearInterval(heartbeat);
+      await beating;
       const released = await releaseClaims(pool, unfinished).catch((error) => {
         log.error({ err: error }, 'releasing claims failed; they return to pending when their lease expires');
         return 0;

@@ -1,5 +1,8 @@
 // Workers as real processes (`src/main.ts --role worker`, trusting the test CA through NODE_EXTRA_CA_CERTS):
-// one killed with SIGKILL mid-batch loses nothing, and two sharing a database never send one claim twice.
+// one killed with SIGKILL mid-batch loses nothing and its claims are sent again after one short lease (the
+// heartbeat, not the request timeout, keeps a lease alive); one frozen with SIGSTOP past its lease cannot
+// record over the result of the worker that took its claims; and two sharing a database never send one claim
+// twice.
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -19,7 +22,8 @@ function startWorkerProcess(env: Record<string, string> = {}): ChildProcess {
       DATABASE_URL: t.database.url,
       SECRET_KEY: TEST_SECRET_KEY,
       WEBHOOK_ALLOW_PRIVATE: '127.0.0.1/32',
-      WEBHOOK_TIMEOUT_MS: '3000', // lease = 2 × timeout + 2 s: a killed worker's rows return after 8 s
+      WEBHOOK_TIMEOUT_MS: '30000', // the lease does not depend on it: the heartbeat renews leases while requests run
+      WEBHOOK_LEASE_MS: '3000',
       NODE_EXTRA_CA_CERTS: receiver.caCertPath,
       LOG_LEVEL: 'info',
       ...env,
@@ -59,7 +63,7 @@ afterEach(async () => {
 afterAll(() => receiver.close());
 
 describe('worker processes', () => {
-  it('a worker killed with SIGKILL mid-batch: after a restart every delivery completes and nothing stays processing', async () => {
+  it('a worker killed with SIGKILL mid-batch: after a restart every delivery completes, its claims after one lease, not the request timeout', async () => {
     const tenant = await t.signup();
     await createWebhook(t, tenant, { url: `${receiver.url}/slow`, events: ['contact.created'] });
     receiver.setResponder(async () => {
@@ -71,16 +75,25 @@ describe('worker processes', () => {
     await publishContacts(t, tenant, 40);
     await receiver.waitFor(before + 5, 60_000);
     first.kill('SIGKILL');
+    const killedAt = Date.now();
     await exited(first);
     const atKill = await deliveriesOf(t, tenant.companyId);
-    expect(atKill.filter((r) => r.status === 'processing').length).toBeGreaterThan(0);
+    const inFlightAtKill = atKill.filter((r) => r.status === 'processing');
+    expect(inFlightAtKill.length).toBeGreaterThan(0);
     expect(atKill.filter((r) => r.status === 'success').length).toBeLessThan(40);
 
     const second = startWorkerProcess();
+    await started(second);
+    const readyAt = Math.max(killedAt, Date.now());
     const rows = await waitForDeliveries(t, tenant.companyId, (all) => all.length === 40 && all.every((r) => r.status === 'success'), 60_000);
     expect(rows.some((r) => r.status === 'processing')).toBe(false);
     const received = new Set(receiver.requests.slice(before).map((r) => r.headers['x-webhook-delivery']));
     for (const row of rows) expect(received.has(row.id)).toBe(true);
+    // The claims the killed worker held are sent again once their 3 s lease runs out (with a 30 s request
+    // timeout the old lease, 2 × timeout + 2 s, held them for 62 s). The bound is loose on purpose: it only
+    // tells a lease renewed by a heartbeat from one sized by the timeout.
+    const resentAt = (id: string) => Math.max(...receiver.requests.filter((r) => r.headers['x-webhook-delivery'] === id).map((r) => r.receivedAt));
+    for (const row of inFlightAtKill) expect(resentAt(row.id) - readyAt).toBeLessThan(15_000);
 
     second.kill('SIGTERM');
     expect(await exited(second)).toBe(0);
@@ -114,6 +127,49 @@ describe('worker processes', () => {
     expect(new Set(retries.map((r) => (r as unknown as { retry_of: string }).retry_of))).toEqual(new Set(rows.filter((r) => r.trigger === 'event').map((r) => r.id)));
     second.kill('SIGTERM');
     expect(await exited(second)).toBe(0);
+  }, 180_000);
+
+  it('a worker frozen past its lease (no heartbeat) cannot record over the result of the worker that took its claims', async () => {
+    const tenant = await t.signup();
+    await createWebhook(t, tenant, { url: `${receiver.url}/stalled`, events: ['contact.created'] });
+    // The frozen worker's requests are held open and then answered 500; every later attempt is answered 200.
+    let openGate!: () => void;
+    const gate = new Promise<void>((resolve) => (openGate = resolve));
+    const attempts = new Map<string, number>();
+    receiver.setResponder(async (request) => {
+      const id = request.headers['x-webhook-delivery'] as string;
+      const n = (attempts.get(id) ?? 0) + 1;
+      attempts.set(id, n);
+      if (n > 1) return { status: 200 };
+      await gate;
+      return { status: 500 };
+    });
+    const before = receiver.requests.length;
+    const frozen = startWorkerProcess();
+    await started(frozen);
+    let frozenOutput = '';
+    frozen.stdout!.on('data', (chunk: string) => (frozenOutput += chunk));
+    await publishContacts(t, tenant, 3);
+    await receiver.waitFor(before + 3, 60_000);
+    frozen.kill('SIGSTOP'); // a stall: no heartbeat, no progress, its requests still open
+
+    const taker = startWorkerProcess();
+    const taken = await waitForDeliveries(t, tenant.companyId, (all) => all.length === 3 && all.every((r) => r.status === 'success'), 60_000);
+    expect(taken.every((r) => r.status_code === 200)).toBe(true);
+
+    // Now the frozen worker wakes up, gets its 500s and tries to record them.
+    openGate();
+    frozen.kill('SIGCONT');
+    const deadline = Date.now() + 60_000;
+    while (!frozenOutput.includes('results of claims another worker took over were discarded') && Date.now() < deadline) await sleep(100);
+    expect(frozenOutput).toContain('results of claims another worker took over were discarded');
+    const rows = await deliveriesOf(t, tenant.companyId);
+    expect(rows).toHaveLength(3);
+    expect(rows.every((r) => r.status === 'success' && r.status_code === 200)).toBe(true);
+    for (const row of rows) expect(attempts.get(row.id)).toBe(2);
+    frozen.kill('SIGTERM');
+    taker.kill('SIGTERM');
+    expect(await Promise.all([exited(frozen), exited(taker)])).toEqual([0, 0]);
   }, 180_000);
 
   it('two workers on one database never send the same claim twice', async () => {

@@ -2,7 +2,7 @@
 // to a real HTTPS receiver, and every outcome lands on the delivery row.
 import crypto from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { claimDeliveries, recordOutcomes, releaseExpiredLeases } from '../../src/delivery/queue.js';
+import { claimDeliveries, recordOutcomes, releaseExpiredLeases, renewLeases } from '../../src/delivery/queue.js';
 import type { Worker } from '../../src/delivery/worker.js';
 import { withTransaction } from '../../src/db/transaction.js';
 import { publishEvents } from '../../src/events/publish.js';
@@ -245,5 +245,42 @@ describe('isolation, claims and shutdown', () => {
     expect(await recordOutcomes(t.ctx.pool, [{ id: first!.id, claimToken: first!.claimToken, outcome: outcome('failed') }])).toBe(0);
     const [row] = await deliveriesOf(t, tenant.companyId);
     expect(row).toMatchObject({ status: 'success', response_body: 'success' });
+  });
+
+  it('the heartbeat keeps a claim whose request outlasts several leases: a second worker never sends it again', async () => {
+    const tenant = await t.signup();
+    await createWebhook(t, tenant, { url: `${receiver.url}/long`, events: ['contact.created'] });
+    // Each answer takes 2.4 s, three leases of 800 ms (beats every 100 ms); both workers reap expired leases
+    // every 100 ms.
+    receiver.setResponder(() => ({ status: 200, delayMs: 2_400 }));
+    const before = receiver.requests.length;
+    worker = startTestWorker(t, { leaseMs: 800, heartbeatMs: 100, pollMs: 100 });
+    const other = startTestWorker(t, { leaseMs: 800, heartbeatMs: 100, pollMs: 100 });
+    try {
+      await publishContacts(t, tenant, 4);
+      const rows = await waitForDeliveries(t, tenant.companyId, allFinished(4), 10_000);
+      expect(rows.every((r) => r.status === 'success')).toBe(true);
+      const sent = receiver.requests.slice(before).map((r) => r.headers['x-webhook-delivery']);
+      expect(sent.sort()).toEqual(rows.map((r) => r.id).sort());
+    } finally {
+      await other.stop();
+    }
+  });
+
+  it('a late heartbeat renews nothing of the claim another worker took over', async () => {
+    const tenant = await t.signup();
+    await createWebhook(t, tenant, { url: `${receiver.url}/late-beat`, events: ['contact.created'] });
+    await publishContacts(t, tenant, 1);
+    const claim = (token: string, leaseMs: number) =>
+      claimDeliveries(t.ctx.pool, { token, limit: 1000, leaseMs, perWebhookCap: 1000, perCompanyCap: 1000, inFlightByWebhook: new Map(), inFlightByCompany: new Map() });
+    const [first] = (await claim(crypto.randomUUID(), 1)).filter((c) => c.companyId === tenant.companyId);
+    expect(await renewLeases(t.ctx.pool, [first!], 60_000)).toBe(1); // its own claim: renewed
+    await t.ctx.pool.query(`UPDATE webhook_delivery_queue SET lease_expires_at = now() - interval '1 second' WHERE delivery_id = $1`, [first!.id]);
+    expect(await releaseExpiredLeases(t.ctx.pool)).toBeGreaterThanOrEqual(1);
+    const [second] = (await claim(crypto.randomUUID(), 1)).filter((c) => c.id === first!.id);
+    expect(second).toBeDefined();
+    expect(await renewLeases(t.ctx.pool, [first!], 60_000)).toBe(0); // the stalled worker's beat: nothing
+    const lease = async () => (await t.ctx.pool.query('SELECT claim_token, lease_expires_at < now() + interval \'10 seconds\' AS short FROM webhook_delivery_queue WHERE delivery_id = $1', [first!.id])).rows[0];
+    expect(await lease()).toEqual({ claim_token: second!.claimToken, short: true });
   });
 });
