@@ -33,6 +33,9 @@ export function headerNameProblem(name: string): string | null {
   if (name.length > MAX_HEADER_NAME_LENGTH) return `header names are at most ${MAX_HEADER_NAME_LENGTH} characters`;
   if (!TOKEN.test(name)) return `"${name}" is not a valid header name: use letters, digits and !#$%&'*+-.^_\`|~ only`;
   const lower = name.toLowerCase();
+  // A valid token, but as an object key it is the prototype: it would never reach the wire. (A JSON body's
+  // "__proto__" key is already dropped when the record is copied; this guards direct callers.)
+  if (lower === '__proto__') return `"${name}" cannot be used as a header name`;
   if (RESERVED_EXACT.has(lower) || RESERVED_PREFIXES.some((p) => lower.startsWith(p))) {
     return `"${name}" is set by Switchboard and cannot be replaced; refused names: ${REFUSED_HEADER_NAMES_TEXT}`;
   }
