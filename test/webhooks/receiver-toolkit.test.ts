@@ -196,6 +196,14 @@ describe('secret rotation with zero failed verifications while deliveries flow',
     const dto = await json(await t.call('GET', `/webhooks/${hook.id}`, { key: tenant.key }));
     expect(dto.previousSecretExpiresAt).toBe(second.previousSecretExpiresAt);
 
+    // Once the overlap has ended, the previous secret signs nothing (and the webhook stops showing its expiry).
+    await t.ctx.pool.query(`UPDATE webhooks SET previous_secret_expires_at = now() - interval '1 second' WHERE id = $1`, [hook.id]);
+    r = await deliverOne();
+    expect(header(r, 'webhook-signature').split(' ')).toHaveLength(1);
+    expect(standardOk(r, first.secret)).toBe(false);
+    expect(standardOk(r, 'rotation-c-secret-222')).toBe(true);
+    expect((await json(await t.call('GET', `/webhooks/${hook.id}`, { key: tenant.key }))).previousSecretExpiresAt).toBeNull();
+
     const third = await rotate(tenant, hook.id, { overlapHours: 0 });
     expect(third.previousSecretExpiresAt).toBeNull();
     r = await deliverOne();
