@@ -96,7 +96,7 @@ export const OWN_FIELDS: Record<RecordType, Record<string, Omit<FieldSpec, 'labe
 
 export const CUSTOM_PREFIX = 'custom:';
 
-const KIND_OF_COLUMN: Record<ColumnType, FieldKind> = {
+export const KIND_OF_COLUMN: Record<ColumnType, FieldKind> = {
   text: 'text',
   email: 'text',
   phone: 'text',

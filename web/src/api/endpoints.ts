@@ -5,12 +5,16 @@ import type {
   CustomColumn,
   Delivery,
   DeliveryDetail,
+  EventName,
   ImportReport,
   Page,
   RecordData,
   RecordType,
   User,
+  FilterPreview,
   Webhook,
+  WebhookExplanation,
+  WebhookFilter,
   WebhookInput,
   WebhookStats,
   WebhookStatsWindow,
@@ -84,6 +88,10 @@ export const webhooks = {
   sendTest: (id: string) => api.post<Delivery>(`/webhooks/${id}/test`),
   /** Success, failure and p95 duration per bucket over the last 24 hours or 7 days. */
   stats: (id: string, window: WebhookStatsWindow) => api.get<WebhookStats>(`/webhooks/${id}/stats`, { window }),
+  /** Which of the newest `limit` events of these names a draft filter matches. */
+  previewFilter: (input: { events: EventName[]; filter: WebhookFilter; limit?: number }) => api.post<FilterPreview>('/webhooks/filter-preview', input),
+  /** Why this webhook did or did not get a delivery for an event (or for the event of a delivery). */
+  explain: (id: string, target: { eventId: string } | { deliveryId: string }) => api.post<WebhookExplanation>(`/webhooks/${id}/explain`, target),
 };
 
 export interface DeliveryQuery extends Query {

@@ -115,6 +115,8 @@ export interface Webhook {
   disabledAt: string | null;
   /** Names of the custom request headers; their values are never sent back. */
   headerNames: string[];
+  /** Only matching events are delivered (docs/webhooks.md, Filters); null: every subscribed event. */
+  filter: WebhookFilter | null;
   /** During a secret rotation, until when the previous secret also signs webhook-signature. */
   previousSecretExpiresAt: string | null;
   /** The newest delivery to this webhook; null before the first. */
@@ -134,6 +136,23 @@ export interface WebhookInput {
   retryPolicy?: RetryPolicy;
   /** Replaces the whole set of custom request headers; null removes them; leave out to keep them. */
   headers?: Record<string, string> | null;
+  /** Replaces the filter; null removes it; leave out to keep it. */
+  filter?: WebhookFilter | null;
+}
+
+/** A filter node: {all: […]}, {any: […]}, {not: node} or a condition. */
+export type WebhookFilter = { all: WebhookFilter[] } | { any: WebhookFilter[] } | { not: WebhookFilter } | { field: string; op: string; value?: unknown };
+
+export interface FilterPreview {
+  matches: { eventId: string; event: string; entityId: string; timestamp: string }[];
+  scanned: number;
+}
+
+export interface WebhookExplanation {
+  eventId: string;
+  delivered: boolean;
+  deliveryId: string | null;
+  reasons: { code: string; message: string; condition?: { path: string; field?: string; op?: string; value?: unknown; previous?: unknown; current?: unknown } }[];
 }
 
 export type WebhookStatsWindow = '24h' | '7d';

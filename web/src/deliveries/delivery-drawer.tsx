@@ -14,6 +14,7 @@ import { formatDateTime, formatDuration, prettyJson } from '../lib/format.js';
 import { Link } from '../lib/router.js';
 import { useAsync } from '../lib/use-async.js';
 import { RECORD_CONFIG } from '../records/record-config.js';
+import { ExplainButton } from '../webhooks/explain-button.js';
 import { EventChip, STATUS_LABELS, StatusChip } from './status-chip.js';
 
 /** Long ids, URLs and JSON lines wrap instead of widening the drawer past a phone's screen. */
@@ -83,11 +84,14 @@ function DeliveryDetailView({ id, onOpen, onResent }: { id: string; onOpen: (id:
           <StatusChip status={d.status} />
           <EventChip event={d.event} />
         </Group>
-        {isAdmin && (
-          <Button onClick={resend} loading={resending} disabled={inFlight}>
-            Resend
-          </Button>
-        )}
+        <Group gap="xs">
+          {d.trigger !== 'test' && <ExplainButton deliveryId={d.id} webhookId={d.webhookId} />}
+          {isAdmin && (
+            <Button onClick={resend} loading={resending} disabled={inFlight}>
+              Resend
+            </Button>
+          )}
+        </Group>
       </Group>
       <ErrorAlert error={resendError} title="Not resent" />
       <Table variant="vertical" layout="fixed" withTableBorder style={{ overflowWrap: 'anywhere' }}>

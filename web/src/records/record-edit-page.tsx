@@ -18,6 +18,7 @@ import { LinkPicker } from './link-picker.js';
 import { OwnFieldInput } from './own-field-input.js';
 import { RECORD_CONFIG, titleOf } from './record-config.js';
 import { buildPayload, initialForm, type FormState } from './record-payload.js';
+import { ExplainButton } from '../webhooks/explain-button.js';
 
 export function RecordEditPage({ type, id }: { type: RecordType; id: string | null }) {
   const loaded = useAsync(async () => {
@@ -80,16 +81,19 @@ function RecordForm({ type, record, columns, team }: { type: RecordType; record:
           )}
         </div>
         {record && (
-          <ConfirmButton
-            label="Delete"
-            title={`Delete ${config.singular.toLowerCase()}?`}
-            message={`“${titleOf(type, record)}” will be deleted and unlinked from every related record.`}
-            onConfirm={async () => {
-              await records.remove(type, record.id);
-              notifications.show({ color: 'green', message: `${config.singular} deleted` });
-              navigate(config.path);
-            }}
-          />
+          <Group gap="xs">
+            <ExplainButton recordType={type} entityId={record.id} />
+            <ConfirmButton
+              label="Delete"
+              title={`Delete ${config.singular.toLowerCase()}?`}
+              message={`“${titleOf(type, record)}” will be deleted and unlinked from every related record.`}
+              onConfirm={async () => {
+                await records.remove(type, record.id);
+                notifications.show({ color: 'green', message: `${config.singular} deleted` });
+                navigate(config.path);
+              }}
+            />
+          </Group>
         )}
       </Group>
       <Stack maw={860}>

@@ -6,10 +6,11 @@ import { notifications } from '@mantine/notifications';
 import { useState, type FormEvent } from 'react';
 import { fieldError, messageOf } from '../api/client.js';
 import { webhooks } from '../api/endpoints.js';
-import type { EventName, RetryPolicy, Webhook, WebhookInput } from '../api/types.js';
+import type { EventName, RetryPolicy, Webhook, WebhookInput, WebhookFilter } from '../api/types.js';
 import { ErrorAlert } from '../components/error-alert.js';
 import { EventsPicker } from './events-picker.js';
 import { CustomHeadersField } from './custom-headers-field.js';
+import { FilterBuilder } from './filter-builder.js';
 import { SecretField } from './secret-field.js';
 
 interface WebhookFormModalProps {
@@ -36,6 +37,7 @@ function WebhookForm({ webhook, onClose, onSaved }: Omit<WebhookFormModalProps, 
   const [retryPolicy, setRetryPolicy] = useState<RetryPolicy>(webhook?.retryPolicy ?? 'none');
   const [secret, setSecret] = useState<string | null | undefined>(undefined);
   const [headers, setHeaders] = useState<Record<string, string> | null | undefined>(undefined);
+  const [filter, setFilter] = useState<WebhookFilter | null | undefined>(undefined);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
 
@@ -46,6 +48,7 @@ function WebhookForm({ webhook, onClose, onSaved }: Omit<WebhookFormModalProps, 
     const input: WebhookInput = { url: url.trim(), description: description.trim() || null, events, enabled, retryPolicy };
     if (secret !== undefined) input.secret = secret;
     if (headers !== undefined) input.headers = headers;
+    if (filter !== undefined) input.filter = filter;
     try {
       const saved = webhook ? await webhooks.update(webhook.id, input) : await webhooks.create(input);
       notifications.show({ color: 'green', message: webhook ? 'Webhook saved' : 'Webhook created' });
@@ -76,6 +79,7 @@ function WebhookForm({ webhook, onClose, onSaved }: Omit<WebhookFormModalProps, 
         <Textarea label="Description" autosize minRows={1} maxLength={500} value={description} onChange={(e) => setDescription(e.currentTarget.value)} error={fieldError(error, 'description')} />
         <EventsPicker value={events} onChange={setEvents} error={fieldError(error, 'events')} />
         <SecretField webhookId={webhook?.id ?? null} hasSecret={webhook?.hasSecret ?? false} value={secret} onChange={setSecret} error={fieldError(error, 'secret')} />
+        <FilterBuilder events={events} value={filter === undefined ? (webhook?.filter ?? null) : filter} onChange={setFilter} error={fieldError(error, 'filter') ? messageOf(error) : undefined} />
         <CustomHeadersField storedNames={webhook?.headerNames ?? []} onChange={setHeaders} error={fieldError(error, 'headers') ? messageOf(error) : undefined} />
         <NativeSelect
           label="Retries"
@@ -89,7 +93,7 @@ function WebhookForm({ webhook, onClose, onSaved }: Omit<WebhookFormModalProps, 
           error={fieldError(error, 'retryPolicy')}
         />
         <Switch label="Enabled" description="A disabled webhook gets no new deliveries" checked={enabled} onChange={(e) => setEnabled(e.currentTarget.checked)} />
-        <ErrorAlert error={error} shownFields={['url', 'description', 'events', 'secret', 'retryPolicy', 'headers']} title="Not saved" />
+        <ErrorAlert error={error} shownFields={['url', 'description', 'events', 'secret', 'retryPolicy', 'headers', 'filter']} title="Not saved" />
         <Group justify="flex-end">
           <Button variant="default" onClick={onClose}>
             Cancel
