@@ -9,10 +9,10 @@
 // The hourly health rollup keeps 8 days (STATS_KEEP_MS), whatever RETENTION_DAYS says.
 //
 // Keeping the API and the worker at full speed:
-//   * Every statement deletes at most BATCH_ROWS rows of one company, found through the indexes the log already
-//     has — webhook_deliveries (company_id, created_at), events (company_id, created_at), and for the "still
-//     referenced" check deliveries (company_id, entity_id) — so no new index costs the write path anything and
-//     no statement holds locks for long. Rows another process has locked are skipped (SKIP LOCKED), so several
+//   * Every statement deletes at most BATCH_ROWS rows of a group of COMPANIES_PER_STATEMENT companies, found
+//     through the indexes the log already has — webhook_deliveries (company_id, created_at), events (company_id,
+//     created_at), and for the "still referenced" check deliveries (company_id, entity_id) — so no new index
+//     costs the write path anything and no statement holds locks for long. Rows another process has locked are skipped (SKIP LOCKED), so several
 //     workers may sweep at once.
 //   * After each batch that deleted something the sweep sleeps DUTY_FACTOR × the batch's duration (at least
 //     PAUSE_MIN_MS): it uses at most ~1/(1 + DUTY_FACTOR) of one database connection, whatever the backlog.
@@ -27,6 +27,8 @@ export const RETENTION_INTERVAL_MS = 10 * 60 * 1000;
 /** The first sweep, after start-up has settled. */
 export const RETENTION_FIRST_RUN_MS = 30_000;
 const BATCH_ROWS = 500;
+/** Companies one statement covers: small companies share a batch instead of paying a statement and a pause each. */
+const COMPANIES_PER_STATEMENT = 100;
 const DUTY_FACTOR = 4;
 const PAUSE_MIN_MS = 5;
 const DAY_MS = 86_400_000;
@@ -49,24 +51,26 @@ export interface RetentionOptions {
   nowMs?: number;
 }
 
-async function deleteDeliveryBatch(db: DbOrTx, companyId: string, cutoff: string, limit: number): Promise<number> {
+const uuidArray = (ids: readonly string[]) => `{${ids.join(',')}}`;
+
+async function deleteDeliveryBatch(db: DbOrTx, companyIds: readonly string[], cutoff: string, limit: number): Promise<number> {
   const result = await db.execute(sql`
     DELETE FROM webhook_deliveries WHERE id IN (
       SELECT d.id FROM webhook_deliveries d
-      WHERE d.company_id = ${companyId} AND d.created_at < ${cutoff}::timestamptz AND d.status IN ('success', 'failed')
+      WHERE d.company_id = ANY(${uuidArray(companyIds)}::uuid[]) AND d.created_at < ${cutoff}::timestamptz AND d.status IN ('success', 'failed')
         AND NOT EXISTS (SELECT 1 FROM webhook_delivery_queue q WHERE q.delivery_id = d.id)
-      ORDER BY d.created_at LIMIT ${limit}
+      LIMIT ${limit}
       FOR UPDATE SKIP LOCKED)`);
   return result.rowCount ?? 0;
 }
 
-async function deleteEventBatch(db: DbOrTx, companyId: string, cutoff: string, limit: number): Promise<number> {
+async function deleteEventBatch(db: DbOrTx, companyIds: readonly string[], cutoff: string, limit: number): Promise<number> {
   const result = await db.execute(sql`
     DELETE FROM events WHERE id IN (
       SELECT e.id FROM events e
-      WHERE e.company_id = ${companyId} AND e.created_at < ${cutoff}::timestamptz
+      WHERE e.company_id = ANY(${uuidArray(companyIds)}::uuid[]) AND e.created_at < ${cutoff}::timestamptz
         AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.company_id = e.company_id AND d.entity_id = e.entity_id AND d.event_id = e.id)
-      ORDER BY e.created_at LIMIT ${limit}
+      LIMIT ${limit}
       FOR UPDATE SKIP LOCKED)`);
   return result.rowCount ?? 0;
 }
@@ -102,11 +106,11 @@ export async function purgeExpired(db: DbOrTx, options: RetentionOptions): Promi
     return total;
   };
 
-  const companies = await db.execute<{ id: string }>(sql`SELECT id FROM companies ORDER BY id`);
-  for (const { id } of companies.rows) {
-    if (stopping()) break;
-    totals.deliveries += await drain(() => deleteDeliveryBatch(db, id, cutoff, limit));
-    totals.events += await drain(() => deleteEventBatch(db, id, cutoff, limit));
+  const companies = (await db.execute<{ id: string }>(sql`SELECT id FROM companies ORDER BY id`)).rows.map((row) => row.id);
+  for (let from = 0; from < companies.length && !stopping(); from += COMPANIES_PER_STATEMENT) {
+    const group = companies.slice(from, from + COMPANIES_PER_STATEMENT);
+    totals.deliveries += await drain(() => deleteDeliveryBatch(db, group, cutoff, limit));
+    totals.events += await drain(() => deleteEventBatch(db, group, cutoff, limit));
   }
   const statsCutoff = new Date(now - STATS_KEEP_MS).toISOString();
   totals.statsRows += await drain(() => deleteStatsBatch(db, statsCutoff, limit));
