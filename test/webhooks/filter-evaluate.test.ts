@@ -1,5 +1,6 @@
 // The filter language as a table: one valid payload per action, one condition per row, and the expected verdict.
 // Covers own fields, links and custom fields of each column type on created, updated and deleted events.
+import { fc, test as fcTest } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../src/errors.js';
 import type { FilterColumn } from '../../src/webhooks/filter/fields.js';
@@ -236,5 +237,26 @@ describe('parseFilterOrThrow', () => {
     expect(parse({ field: `custom:${STAGE}`, op: 'becomes', value: 'WON' })).toEqual({ field: `custom:${STAGE}`, op: 'becomes', value: 'won' });
     expect(parse({ field: 'totalValue', op: 'gt', value: '10' })).toEqual({ field: 'totalValue', op: 'gt', value: 10 });
     expect(parse({ field: `custom:${MAIL}`, op: 'eq', value: 'A@B.example' })).toEqual({ field: `custom:${MAIL}`, op: 'eq', value: 'a@b.example' });
+  });
+});
+
+describe('any input', () => {
+  const fieldNames = ['name', 'totalValue', 'contactIds', 'services', 'notes', 'createdAt', `custom:${STAGE}`, `custom:${AMOUNT}`, `custom:${CLOSE}`, 'status', 'nope'];
+  const condition = fc.record({ field: fc.constantFrom(...fieldNames), op: fc.constantFrom('changed', 'becomes', 'was', 'eq', 'neq', 'in', 'gt', 'lt', 'contains', 'isNull', 'notNull', 'x'), value: fc.oneof(fc.constant(undefined), fc.jsonValue(), fc.constantFrom('won', 'lead', 1000, '2026-05-01', ORG, SERVICE, ['won', 'lost'])) }, { requiredKeys: ['field', 'op'] });
+  const node: fc.Arbitrary<unknown> = fc.letrec<{ node: unknown }>((tie) => ({
+    node: fc.oneof({ depthSize: 'small', withCrossShrink: true }, condition, fc.record({ all: fc.array(tie('node'), { maxLength: 4 }) }), fc.record({ any: fc.array(tie('node'), { maxLength: 4 }) }), fc.record({ not: tie('node') }), fc.jsonValue()),
+  })).node;
+
+  fcTest.prop([node])('is either refused with a 400 naming a filter path, or evaluates and explains alike on every action', (raw) => {
+    let filter: FilterNode | null;
+    try {
+      filter = parseFilterOrThrow(raw, { recordTypes: ['deal'], columns: COLUMNS });
+    } catch (error) {
+      expect(error).toBeInstanceOf(AppError);
+      expect((error as AppError).status).toBe(400);
+      expect((error as AppError).field).toMatch(/^filter/);
+      return;
+    }
+    for (const event of Object.values(EVENTS)) expect(explainFilter(filter, event).matched).toBe(matchesFilter(filter, event));
   });
 });
