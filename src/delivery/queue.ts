@@ -101,6 +101,13 @@ export async function claimDeliveries(pool: pg.Pool, claim: ClaimRequest): Promi
          FROM webhook_delivery_queue q
          WHERE q.claim_token IS NULL AND q.webhook_id = o.webhook_id AND q.run_at <= now()
            AND NOT (q.company_id = ANY ($4::uuid[]))
+           -- Per-record ordering (only rows of such webhooks carry order_version): the record's earliest queued
+           -- row, by (version, delivery id), goes first; a later one waits while an earlier one is pending,
+           -- processing or waiting for its retry. One index probe per row; other webhooks' rows skip it.
+           AND (q.order_version IS NULL OR NOT EXISTS (
+             SELECT 1 FROM webhook_delivery_queue e
+             WHERE e.webhook_id = q.webhook_id AND e.order_entity_id = q.order_entity_id AND e.order_version IS NOT NULL
+               AND (e.order_version, e.delivery_id) < (q.order_version, q.delivery_id)))
          ORDER BY q.run_at
          LIMIT o.slots
          FOR UPDATE SKIP LOCKED
@@ -221,7 +228,7 @@ export async function recordOutcomes(pool: pg.Pool, results: readonly RecordedOu
      ),
      owned AS (
        DELETE FROM webhook_delivery_queue q USING r WHERE q.delivery_id = r.id AND q.claim_token = r.token
-       RETURNING q.delivery_id, q.webhook_id
+       RETURNING q.delivery_id, q.webhook_id, q.order_entity_id, q.order_version
      ),
      -- The hourly health rollup (src/ops/stats.ts): one row per webhook of the batch, locked in webhook order
      -- so two workers' batches never wait on each other in a cycle.
@@ -236,18 +243,20 @@ export async function recordOutcomes(pool: pg.Pool, results: readonly RecordedOu
      ),
      retry AS (
        SELECT gen_random_uuid() AS id, d.id AS retry_of, d.company_id, d.webhook_id, d.event_id, d.event, d.entity_id,
-              w.url, d.attempt + 1 AS attempt, now() + r.retry_in_ms * interval '1 millisecond' AS run_at
+              w.url, d.attempt + 1 AS attempt, now() + r.retry_in_ms * interval '1 millisecond' AS run_at,
+              d.backfill_id, o.order_entity_id, o.order_version
        FROM owned o JOIN r ON r.id = o.delivery_id JOIN webhook_deliveries d ON d.id = o.delivery_id
        JOIN webhooks w ON w.id = d.webhook_id
        WHERE r.retry_in_ms IS NOT NULL AND w.enabled AND w.retry_policy = 'exponential'
      ),
      retry_logged AS (
-       INSERT INTO webhook_deliveries (id, company_id, webhook_id, event_id, event, entity_id, url, trigger, attempt, retry_of)
-       SELECT id, company_id, webhook_id, event_id, event, entity_id, url, 'retry', attempt, retry_of FROM retry
+       INSERT INTO webhook_deliveries (id, company_id, webhook_id, event_id, event, entity_id, url, trigger, attempt, retry_of, backfill_id)
+       SELECT id, company_id, webhook_id, event_id, event, entity_id, url, 'retry', attempt, retry_of, backfill_id FROM retry
      ),
      retry_queued AS (
-       INSERT INTO webhook_delivery_queue (delivery_id, webhook_id, company_id, created_at, run_at, retry_of)
-       SELECT id, webhook_id, company_id, now(), run_at, retry_of FROM retry
+       -- A retry keeps its place in its record's order (per-record ordering): later events still wait for it.
+       INSERT INTO webhook_delivery_queue (delivery_id, webhook_id, company_id, created_at, run_at, retry_of, order_entity_id, order_version)
+       SELECT id, webhook_id, company_id, now(), run_at, retry_of, order_entity_id, order_version FROM retry
      ),
      health AS (
        UPDATE webhooks w

@@ -52,6 +52,11 @@ const RetryPolicyInput = z
   .enum(RETRY_POLICIES, { error: `must be one of ${RETRY_POLICIES.join(', ')}` })
   .describe('"none" (default): each delivery is attempted once; "exponential": failed deliveries that can succeed later (timeouts, connection errors, 408, 425, 429, 5xx) are attempted again on the retry schedule');
 
+export const ORDERINGS = ['none', 'per-record'] as const;
+const OrderingInput = z
+  .enum(ORDERINGS, { error: `must be one of ${ORDERINGS.join(', ')}` })
+  .describe('"none" (default): deliveries are independent; "per-record": the deliveries of one record are sent one at a time in record-version order, and a failing one (also while its retry waits) holds back only that record\'s later ones until it succeeds or fails for good');
+
 export const CreateWebhookInput = z.strictObject({
   url: UrlInput,
   events: WebhookEventsInput,
@@ -59,6 +64,7 @@ export const CreateWebhookInput = z.strictObject({
   secret: SecretInput.optional(),
   enabled: EnabledInput.optional(),
   retryPolicy: RetryPolicyInput.optional(),
+  ordering: OrderingInput.optional(),
   headers: CustomHeadersInput.optional(),
   filter: FilterInput.nullable().optional(),
 });
@@ -71,6 +77,7 @@ export const UpdateWebhookInput = z.strictObject({
   secret: SecretInput.optional(),
   enabled: EnabledInput.optional(),
   retryPolicy: RetryPolicyInput.optional(),
+  ordering: OrderingInput.optional(),
   headers: CustomHeadersInput.optional(),
   filter: FilterInput.nullable().optional().describe('the new filter (checked against the events after this change); null removes it'),
 });
@@ -89,6 +96,7 @@ export const WebhookSchema = z.object({
   enabled: z.boolean(),
   hasSecret: z.boolean().describe('true when deliveries are signed; the secret itself only comes from the reveal route'),
   retryPolicy: z.enum(RETRY_POLICIES).describe('"none" or "exponential" (automatic retries of failures that can succeed later)'),
+  ordering: z.enum(ORDERINGS).describe('"none" or "per-record" (one record\'s deliveries one at a time, in record-version order)'),
   disabledReason: z
     .enum(DISABLED_REASONS)
     .nullable()

@@ -47,6 +47,7 @@ function toWebhookDto(row: WebhookRow, lastDelivery: LastDelivery = null, succes
     enabled: row.enabled,
     hasSecret: row.secretCiphertext !== null,
     retryPolicy: row.retryPolicy,
+    ordering: row.ordering,
     disabledReason: row.disabledReason,
     disabledAt: row.disabledAt === null ? null : new Date(row.disabledAt).toISOString(),
     filter: (row.filter ?? null) as WebhookDto['filter'],
@@ -116,6 +117,7 @@ export async function createWebhook(ctx: WebhookContext, principal: Principal, i
       secretCiphertext: parsed.secret ? encryptSecret(ctx.secretKey, id, parsed.secret) : null,
       enabled: parsed.enabled ?? true,
       retryPolicy: parsed.retryPolicy ?? 'none',
+      ordering: parsed.ordering ?? 'none',
       filter: await validateWebhookFilter(ctx.db, principal.companyId, parsed.filter, parsed.events),
       ...sealCustomHeaders(ctx.secretKey, id, parsed.headers ?? null),
       ...(parsed.enabled === false ? { disabledReason: 'manual' as const, disabledAt: sql`now()` } : {}),
@@ -144,6 +146,8 @@ export async function updateWebhook(
   }
   if (parsed.headers !== undefined) Object.assign(changes, sealCustomHeaders(ctx.secretKey, id, parsed.headers));
   if (parsed.retryPolicy !== undefined) changes.retryPolicy = parsed.retryPolicy;
+  // Applies to deliveries queued from now on; those already queued keep the order they were queued with.
+  if (parsed.ordering !== undefined) changes.ordering = parsed.ordering;
   // A filter is checked against the events it will apply to: a new filter, or the kept one when the events change.
   if (parsed.filter !== undefined || (parsed.events !== undefined && current.filter !== null)) {
     const filter = parsed.filter === undefined ? current.filter : parsed.filter;

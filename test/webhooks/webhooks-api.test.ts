@@ -23,7 +23,7 @@ describe('creating and changing webhooks', () => {
     const hook = await json(response);
     expect(hook).toMatchObject({ url: valid.url, events: valid.events, description: null, enabled: true, hasSecret: true });
     expect(hook.secret).toBeUndefined();
-    expect(Object.keys(hook).sort()).toEqual(['createdAt', 'description', 'disabledAt', 'disabledReason', 'enabled', 'events', 'filter', 'hasSecret', 'headerNames', 'id', 'lastDelivery', 'previousSecretExpiresAt', 'retryPolicy', 'successRate24h', 'updatedAt', 'url']);
+    expect(Object.keys(hook).sort()).toEqual(['createdAt', 'description', 'disabledAt', 'disabledReason', 'enabled', 'events', 'filter', 'hasSecret', 'headerNames', 'id', 'lastDelivery', 'ordering', 'previousSecretExpiresAt', 'retryPolicy', 'successRate24h', 'updatedAt', 'url']);
     const list = await t.call('GET', '/webhooks', { key: admin.key });
     expect(await list.clone().text()).not.toContain('password-manager');
     expect((await json(list)).items).toEqual([hook]);

@@ -23,6 +23,7 @@ export const webhookTools = [
       'Optional: description (≤500 chars), secret (8–256 chars; when set every request carries X-Webhook-Signature = lowercase hex HMAC-SHA256(secret, raw body)), enabled (default true), ' +
       'retryPolicy ("none", the default: each delivery is attempted once; "exponential": failures that can succeed later — timeouts, connection, DNS and TLS errors, HTTP 408, 425, 429, 5xx — are attempted again on the server\'s retry schedule, each attempt its own delivery linked by retryOf). ' +
       'filter (optional: only events that match it are delivered, e.g. {"field": "custom:<stageColumnId>", "op": "becomes", "value": "won"}; the grammar is in preview_webhook_filter, which tries a filter on recent events; a bad node is refused naming its path such as filter.all[1].value). ' +
+      'ordering ("none", the default; "per-record": one record\'s deliveries are sent one at a time in record-version order, and a failing one holds back only that record\'s later ones until it succeeds or fails for good). ' +
       'Returns the webhook; the secret is never returned (hasSecret tells whether one is set). Admins only.',
     input: CreateWebhookInput,
     output: WebhookSchema,
