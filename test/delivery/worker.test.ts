@@ -219,6 +219,7 @@ describe('isolation, claims and shutdown', () => {
     const queued = async () => (await t.ctx.pool.query('SELECT count(*)::int AS n FROM webhook_delivery_queue WHERE company_id = $1', [tenant.companyId])).rows[0].n;
     expect(await queued()).toBe(2);
     await t.ctx.pool.query('DELETE FROM companies WHERE id = $1', [tenant.companyId]);
+    expect(await deliveriesOf(t, tenant.companyId)).toEqual([]); // the company's delivery log goes with it (0014)
     const claimed = await claimDeliveries(t.ctx.pool, { token: crypto.randomUUID(), limit: 1000, leaseMs: 1, perWebhookCap: 1000, perCompanyCap: 1000, inFlightByWebhook: new Map(), inFlightByCompany: new Map() });
     expect(claimed.filter((c) => c.companyId === tenant.companyId)).toEqual([]);
     expect(await queued()).toBe(2);
@@ -250,12 +251,13 @@ describe('isolation, claims and shutdown', () => {
   it('the heartbeat keeps a claim whose request outlasts several leases: a second worker never sends it again', async () => {
     const tenant = await t.signup();
     await createWebhook(t, tenant, { url: `${receiver.url}/long`, events: ['contact.created'] });
-    // Each answer takes 2.4 s, three leases of 800 ms (beats every 100 ms); both workers reap expired leases
-    // every 100 ms.
+    // Each answer takes 2.4 s (the request timeout is 10 s), three leases of 800 ms (beats every 100 ms); both
+    // workers reap expired leases every 100 ms.
     receiver.setResponder(() => ({ status: 200, delayMs: 2_400 }));
     const before = receiver.requests.length;
-    worker = startTestWorker(t, { leaseMs: 800, heartbeatMs: 100, pollMs: 100 });
-    const other = startTestWorker(t, { leaseMs: 800, heartbeatMs: 100, pollMs: 100 });
+    const options = { leaseMs: 800, heartbeatMs: 100, pollMs: 100, sender: { timeoutMs: 10_000 } };
+    worker = startTestWorker(t, options);
+    const other = startTestWorker(t, options);
     try {
       await publishContacts(t, tenant, 4);
       const rows = await waitForDeliveries(t, tenant.companyId, allFinished(4), 10_000);
