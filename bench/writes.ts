@@ -4,10 +4,13 @@
 // every event matches — the worst case for filters: the same rows are written, plus the JS evaluation and a
 // second statement. Rounds alternate between the companies so drift on a shared machine hits all alike; the
 // ratios are the figures to watch (filtered ÷ unfiltered must stay within 10%).
+import { randomUUID } from 'node:crypto';
 import type { Principal } from '../src/auth/principal.js';
 import { signup } from '../src/auth/users.js';
 import { createRecords, updateRecord } from '../src/crm/index.js';
 import type { Db } from '../src/db/pool.js';
+import { withTransaction } from '../src/db/transaction.js';
+import { publishEvents } from '../src/events/publish.js';
 import { createWebhook } from '../src/webhooks/webhooks.js';
 import { openBenchDatabase, percentile, time } from './harness.js';
 
@@ -15,6 +18,7 @@ const ROUNDS = 4;
 const BULK_CALLS_PER_ROUND = 5; // × 100 contacts
 const UPDATES_PER_ROUND = 100;
 const WEBHOOKS = 10;
+const FAN_OUT_CALLS = 40;
 /** Matches every contact event of the bench: lastName is present on created and moves on every update. */
 const MATCH_ALL_FILTER = { all: [{ field: 'lastName', op: 'changed' }, { not: { field: 'firstName', op: 'eq', value: 'nobody' } }, { any: [{ field: 'emails', op: 'changed' }, { field: 'lastName', op: 'contains', value: 'e' }] }] };
 
@@ -37,6 +41,39 @@ async function round(db: Db, principal: Principal, figures: Figures, label: stri
     })),
   );
   figures.updateMs.push(...(await time(UPDATES_PER_ROUND, async (i) => void (await updateRecord(db, principal, 'contact', created[i]!, { lastName: `Updated ${i}` })))));
+}
+
+/**
+ * The fan-out alone, filtered vs unfiltered: publishEvents of 100 contact.created events in one transaction,
+ * alternating call by call between the two companies, so load from elsewhere on the machine lands on both
+ * alike. The CRM write around it (which the rounds above include) is left out, so the ratio is the filters'.
+ */
+async function fanOutMedians(db: Db, unfiltered: Principal, filtered: Principal): Promise<{ unfilteredMs: number; filteredMs: number }> {
+  const publish = async (principal: Principal) => {
+    const drafts = Array.from({ length: 100 }, () => {
+      const id = randomUUID();
+      return { name: 'contact.created' as const, entityId: id, payload: { contact: { id, firstName: 'Ada', lastName: 'Bench', emails: ['ada@bench.example'], customFieldValues: [] } } };
+    });
+    const started = performance.now();
+    await withTransaction(db, (tx) => publishEvents(tx, { companyId: principal.companyId, userId: principal.userId }, drafts));
+    return performance.now() - started;
+  };
+  const a: number[] = [];
+  const b: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    await publish(unfiltered); // warm-up: plans, JIT
+    await publish(filtered);
+  }
+  for (let i = 0; i < FAN_OUT_CALLS; i++) {
+    if (i % 2 === 0) {
+      a.push(await publish(unfiltered));
+      b.push(await publish(filtered));
+    } else {
+      b.push(await publish(filtered));
+      a.push(await publish(unfiltered));
+    }
+  }
+  return { unfilteredMs: percentile(a, 50), filteredMs: percentile(b, 50) };
 }
 
 const perSecond = (records: number, ms: number[]) => (records * ms.length * 1000) / ms.reduce((a, b) => a + b, 0);
@@ -89,6 +126,10 @@ export async function runWritesBench(): Promise<void> {
     console.log(`${WEBHOOKS} webhooks, single update: ${(perSecond(1, ten.updateMs) / perSecond(1, zero.updateMs)).toFixed(2)}× of 0 webhooks`);
     console.log(`${WEBHOOKS} filtered webhooks, bulk create: ${(perSecond(100, tenFiltered.bulkMs) / perSecond(100, ten.bulkMs)).toFixed(2)}× of ${WEBHOOKS} unfiltered`);
     console.log(`${WEBHOOKS} filtered webhooks, single update: ${(perSecond(1, tenFiltered.updateMs) / perSecond(1, ten.updateMs)).toFixed(2)}× of ${WEBHOOKS} unfiltered`);
+    const fanOut = await fanOutMedians(db, hooked, filteredHooked);
+    console.log(
+      `fan-out of 100 events to ${WEBHOOKS} webhooks (median of ${FAN_OUT_CALLS}, alternating): unfiltered ${fmt(fanOut.unfilteredMs)} ms, filtered ${fmt(fanOut.filteredMs)} ms — filtered ${(Math.abs(fanOut.filteredMs / fanOut.unfilteredMs - 1) * 100).toFixed(1)}% ${fanOut.filteredMs >= fanOut.unfilteredMs ? 'slower' : 'faster'}`,
+    );
     console.log(`delivery rows written: ${deliveries} for the ${WEBHOOKS}-webhook company, ${filteredDeliveries} for the filtered one (its filters match every event)`);
   } finally {
     await bench.close();
