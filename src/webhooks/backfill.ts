@@ -350,7 +350,9 @@ const sleep = (ms: number, signal: { stopped: boolean; wake?: () => void }) =>
 
 /** Runs jobs one at a time in this process until stopped (started with the worker role, src/main.ts). */
 export function startBackfillRunner(ctx: AppContext, overrides: Partial<BackfillRunnerOptions> = {}): BackfillRunner {
-  const options: BackfillRunnerOptions = { leaseMs: 2 * ctx.config.webhookTimeoutMs + 2_000, pollMs: 1_000, backlogWaitMs: 100, ...overrides };
+  // Every step renews the lease; a batch takes well under a second, so twice the delivery lease (at least 5 s)
+  // is what a killed runner's job waits before another runner resumes it.
+  const options: BackfillRunnerOptions = { leaseMs: Math.max(2 * ctx.config.webhookLeaseMs, 5_000), pollMs: 1_000, backlogWaitMs: 100, ...overrides };
   const state: { stopped: boolean; wake?: () => void } = { stopped: false };
   const loop = (async () => {
     while (!state.stopped) {

@@ -168,6 +168,14 @@ describe('backfill', () => {
     // One job per webhook at a time (this one may already have completed: nothing to send).
     const second = await t.call('POST', `/webhooks/${hook.id}/backfill`, { key: tenant.key, body: { types: ['task'] } });
     expect([201, 409]).toContain(second.status);
+    // A member reads jobs but cannot start or cancel one.
+    const email = `member-${job.id.slice(0, 8)}@example.com`;
+    await t.call('POST', '/users', { key: tenant.key, body: { email, firstName: 'M', lastName: 'M', role: 'member', password: 'member-password' } });
+    const cookie = (await t.call('POST', '/auth/login', { body: { email, password: 'member-password' } })).headers.get('set-cookie')!.split(';')[0]!;
+    const asMember = { cookie, headers: { origin: 'http://localhost' } };
+    expect((await t.call('POST', `/webhooks/${hook.id}/backfill`, { ...asMember, body: {} })).status).toBe(403);
+    expect((await t.call('GET', `/webhooks/${hook.id}/backfills/${job.id}`, asMember)).status).toBe(200);
+    expect((await t.call('DELETE', `/webhooks/${hook.id}/backfills/${job.id}`, asMember)).status).toBe(403);
     await t.call('PATCH', `/webhooks/${hook.id}`, { key: tenant.key, body: { enabled: false } });
     expect((await t.call('POST', `/webhooks/${hook.id}/backfill`, { key: tenant.key, body: {} })).status).toBe(409);
   });
