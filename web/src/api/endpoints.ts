@@ -13,6 +13,7 @@ import type {
   User,
   FilterPreview,
   Webhook,
+  WebhookBackfill,
   WebhookExplanation,
   WebhookFilter,
   WebhookInput,
@@ -84,6 +85,10 @@ export const webhooks = {
   /** Re-send the events of [since, until) whose deliveries to this webhook all failed; dryRun only counts them. */
   recover: (id: string, input: { since: string; until?: string; dryRun?: boolean }) =>
     api.post<{ count: number; hasMore: boolean; dryRun: boolean }>(`/webhooks/${id}/recover`, input),
+  /** Send the current state of every matching record to this webhook (a job; poll backfill for its progress). */
+  startBackfill: (id: string, input: { types?: RecordType[]; filter?: WebhookFilter | null } = {}) => api.post<WebhookBackfill>(`/webhooks/${id}/backfill`, input),
+  backfill: (id: string, jobId: string) => api.get<WebhookBackfill>(`/webhooks/${id}/backfills/${jobId}`),
+  cancelBackfill: (id: string, jobId: string) => request<WebhookBackfill>('DELETE', `/webhooks/${id}/backfills/${jobId}`),
   /** Queue a signed webhook.test to this webhook; poll deliveries.get for the outcome. */
   sendTest: (id: string) => api.post<Delivery>(`/webhooks/${id}/test`),
   /** Success, failure and p95 duration per bucket over the last 24 hours or 7 days. */

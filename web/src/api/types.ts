@@ -110,6 +110,8 @@ export interface Webhook {
   enabled: boolean;
   hasSecret: boolean;
   retryPolicy: RetryPolicy;
+  /** "per-record": one record's deliveries go one at a time, in record-version order. */
+  ordering: WebhookOrdering;
   /** null while enabled; why it was disabled otherwise. */
   disabledReason: DisabledReason | null;
   disabledAt: string | null;
@@ -134,10 +136,32 @@ export interface WebhookInput {
   secret?: string | null;
   enabled: boolean;
   retryPolicy?: RetryPolicy;
+  ordering?: WebhookOrdering;
   /** Replaces the whole set of custom request headers; null removes them; leave out to keep them. */
   headers?: Record<string, string> | null;
   /** Replaces the filter; null removes it; leave out to keep it. */
   filter?: WebhookFilter | null;
+}
+
+export type WebhookOrdering = 'none' | 'per-record';
+
+/** A backfill ("Send current state"): one X.snapshot per matching record to one webhook. */
+export interface WebhookBackfill {
+  id: string;
+  webhookId: string;
+  status: 'running' | 'completed' | 'cancelled' | 'failed';
+  types: RecordType[];
+  filter: WebhookFilter | null;
+  /** Records of the chosen types when the job started. */
+  total: number;
+  queued: number;
+  /** Delivered (2xx). */
+  sent: number;
+  /** Failed for good. */
+  failed: number;
+  error: string | null;
+  createdAt: string;
+  finishedAt: string | null;
 }
 
 /** A filter node: {all: […]}, {any: […]}, {not: node} or a condition. */

@@ -6,7 +6,7 @@ import { notifications } from '@mantine/notifications';
 import { useState, type FormEvent } from 'react';
 import { fieldError, messageOf } from '../api/client.js';
 import { webhooks } from '../api/endpoints.js';
-import type { EventName, RetryPolicy, Webhook, WebhookInput, WebhookFilter } from '../api/types.js';
+import type { EventName, RetryPolicy, Webhook, WebhookInput, WebhookFilter, WebhookOrdering } from '../api/types.js';
 import { ErrorAlert } from '../components/error-alert.js';
 import { EventsPicker } from './events-picker.js';
 import { CustomHeadersField } from './custom-headers-field.js';
@@ -35,6 +35,7 @@ function WebhookForm({ webhook, onClose, onSaved }: Omit<WebhookFormModalProps, 
   const [events, setEvents] = useState<EventName[]>(webhook?.events ?? []);
   const [enabled, setEnabled] = useState(webhook?.enabled ?? true);
   const [retryPolicy, setRetryPolicy] = useState<RetryPolicy>(webhook?.retryPolicy ?? 'none');
+  const [ordering, setOrdering] = useState<WebhookOrdering>(webhook?.ordering ?? 'none');
   const [secret, setSecret] = useState<string | null | undefined>(undefined);
   const [headers, setHeaders] = useState<Record<string, string> | null | undefined>(undefined);
   const [filter, setFilter] = useState<WebhookFilter | null | undefined>(undefined);
@@ -45,7 +46,7 @@ function WebhookForm({ webhook, onClose, onSaved }: Omit<WebhookFormModalProps, 
     event.preventDefault();
     setBusy(true);
     setError(null);
-    const input: WebhookInput = { url: url.trim(), description: description.trim() || null, events, enabled, retryPolicy };
+    const input: WebhookInput = { url: url.trim(), description: description.trim() || null, events, enabled, retryPolicy, ordering };
     if (secret !== undefined) input.secret = secret;
     if (headers !== undefined) input.headers = headers;
     if (filter !== undefined) input.filter = filter;
@@ -92,8 +93,19 @@ function WebhookForm({ webhook, onClose, onSaved }: Omit<WebhookFormModalProps, 
           onChange={(e) => setRetryPolicy(e.currentTarget.value as RetryPolicy)}
           error={fieldError(error, 'retryPolicy')}
         />
+        <NativeSelect
+          label="Ordering"
+          description="Per record: one record's deliveries are sent one at a time, oldest version first; a failing one holds back only that record's later ones until it succeeds or fails for good."
+          data={[
+            { value: 'none', label: 'None: deliveries are independent' },
+            { value: 'per-record', label: 'Per record: in record-version order' },
+          ]}
+          value={ordering}
+          onChange={(e) => setOrdering(e.currentTarget.value as WebhookOrdering)}
+          error={fieldError(error, 'ordering')}
+        />
         <Switch label="Enabled" description="A disabled webhook gets no new deliveries" checked={enabled} onChange={(e) => setEnabled(e.currentTarget.checked)} />
-        <ErrorAlert error={error} shownFields={['url', 'description', 'events', 'secret', 'retryPolicy', 'headers', 'filter']} title="Not saved" />
+        <ErrorAlert error={error} shownFields={['url', 'description', 'events', 'secret', 'retryPolicy', 'ordering', 'headers', 'filter']} title="Not saved" />
         <Group justify="flex-end">
           <Button variant="default" onClick={onClose}>
             Cancel

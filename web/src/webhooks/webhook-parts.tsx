@@ -5,6 +5,7 @@ import { ConfirmButton } from '../components/confirm-button.js';
 import { EventChip, StatusChip } from '../deliveries/status-chip.js';
 import { formatDateTime } from '../lib/format.js';
 import { Link } from '../lib/router.js';
+import { BackfillButton } from './backfill-modal.js';
 import { RecoverButton } from './recover-modal.js';
 import { RotateSecretButton } from './rotate-secret-modal.js';
 import { SendTestButton } from './send-test-button.js';
@@ -80,6 +81,7 @@ export function WebhookButtons({ webhook, isAdmin, onEdit, onDelete, onDelivered
       </Button>
       {isAdmin && <SendTestButton webhook={webhook} onFinished={onDelivered} />}
       {isAdmin && <RecoverButton webhook={webhook} onQueued={onDelivered} />}
+      {isAdmin && <BackfillButton webhook={webhook} onFinished={onDelivered} />}
       {isAdmin && <RotateSecretButton webhook={webhook} onRotated={onDelivered} />}
       {isAdmin && (
         <Button size="xs" variant="default" onClick={() => onEdit(webhook)} aria-label={`Edit ${webhook.url}`}>
