@@ -1,7 +1,11 @@
 // Webhook filters end to end (spec §13): saved and validated over REST and MCP, evaluated in the write's
 // transaction (no delivery row for a non-match), delivered by the real worker to a real HTTPS receiver; explain
 // and preview over REST and MCP, with tenants apart.
+import crypto from 'node:crypto';
+import { sql } from 'drizzle-orm';
 import { afterAll, describe, expect, it } from 'vitest';
+import { withTransaction } from '../../src/db/transaction.js';
+import { publishEvents } from '../../src/events/publish.js';
 import { createTestApp, type Tenant } from '../helpers/app.js';
 import { listen } from '../helpers/http-server.js';
 import { connectMcp } from '../helpers/mcp.js';
@@ -134,6 +138,23 @@ describe('saving filters', () => {
     const foreign = await call(other, 'POST', '/webhooks', { url: `${receiver.url}/x`, events: ['deal.updated'], filter: { field: `custom:${stage}`, op: 'changed' } });
     expect(foreign.body.error).toMatchObject({ field: 'filter.field' });
     expect(foreign.body.error.message).toMatch(/names no custom column of this company/);
+  });
+});
+
+describe('filters with per-record ordering', () => {
+  it('a filtered per-record webhook\'s queue rows carry the record and its version, like an unfiltered one\'s', async () => {
+    const tenant = await t.signup();
+    const filtered = await createWebhook(t, tenant, { url: `${receiver.url}/o`, events: ['contact.created'], ordering: 'per-record', filter: { field: 'lastName', op: 'eq', value: 'Ordered' } });
+    const plain = await createWebhook(t, tenant, { url: `${receiver.url}/o`, events: ['contact.created'], ordering: 'per-record' });
+    const id = crypto.randomUUID();
+    const rows = await withTransaction(t.ctx.db, async (tx) => {
+      await publishEvents(tx, { companyId: tenant.companyId, userId: tenant.userId }, [{ name: 'contact.created', entityId: id, recordVersion: 1, payload: { contact: { id, firstName: 'A', lastName: 'Ordered' } } }]);
+      return (await tx.execute<{ webhook_id: string; order_entity_id: string | null; order_version: number | null }>(sql`SELECT webhook_id, order_entity_id, order_version FROM webhook_delivery_queue WHERE company_id = ${tenant.companyId}`)).rows;
+    });
+    expect(rows.map((r) => [r.webhook_id === filtered.id ? 'filtered' : r.webhook_id === plain.id ? 'plain' : r.webhook_id, r.order_entity_id, r.order_version]).sort()).toEqual([
+      ['filtered', id, 1],
+      ['plain', id, 1],
+    ]);
   });
 });
 
