@@ -25,6 +25,10 @@ function pgPids(): number[] {
 }
 
 const db = await openBenchDatabase({ WEBHOOK_ALLOW_PRIVATE: '127.0.0.1/32', WEBHOOK_TIMEOUT_MS: '2000' });
+// PROFILE_SQL='ALTER TABLE …' tries a storage setting (statements separated by ';') before anything is written.
+for (const statement of (process.env.PROFILE_SQL ?? '').split(';').filter((q) => q.trim())) await db.ctx.pool.query(statement);
+const walLsn = async () => (await db.ctx.pool.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn')).rows[0]!.lsn;
+const walBytes = async (from: string) => Number((await db.ctx.pool.query<{ n: string }>('SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), $1::pg_lsn) AS n', [from])).rows[0]!.n);
 const child = fork(new URL('./receiver-process.ts', import.meta.url).pathname, [], { env: { ...process.env, RECEIVER_MODE: 'ok' }, execArgv: ['--import', 'tsx'] });
 const ready: any = await new Promise((r) => child.on('message', (m: any) => m.type === 'ready' && r(m)));
 let received = 0;
@@ -93,15 +97,17 @@ const original = db.ctx.pool.query.bind(db.ctx.pool);
 };
 const pgs = pgPids();
 const cpu0 = { node: cpuTicks(process.pid), recv: cpuTicks(child.pid!), pg: pgs.reduce((a, p) => a + cpuTicks(p), 0) };
+const wal0 = await walLsn();
 t0 = now();
 const worker = startWorker(db.ctx, { sender: { ca }, ...options });
 while (received < EVENTS * 3 && now() - t0 < 60_000) await new Promise((r) => setTimeout(r, 5));
 const elapsed = now() - t0;
+const wal = await walBytes(wal0);
 const cpu1 = { node: cpuTicks(process.pid), recv: cpuTicks(child.pid!), pg: pgPids().reduce((a, p) => a + cpuTicks(p), 0) };
 await worker.stop();
 (db.ctx.pool as any).query = original;
+console.log(`drained ${received} in ${elapsed.toFixed(0)} ms: ${((received * 1000) / elapsed).toFixed(0)}/s; WAL ${(wal / received).toFixed(0)} bytes per delivery`);
 if (!verbose) return (received * 1000) / elapsed;
-console.log(`drained ${received} in ${elapsed.toFixed(0)} ms: ${((received * 1000) / elapsed).toFixed(0)}/s`);
 const sec = elapsed / 1000;
 const per = (t: number) => ((t * 10) / received).toFixed(3);
 console.log(`CPU ms per delivery: node ${per(cpu1.node - cpu0.node)}, receiver ${per(cpu1.recv - cpu0.recv)}, postgres ${per(cpu1.pg - cpu0.pg)}, engine (node+pg) ${per(cpu1.node - cpu0.node + cpu1.pg - cpu0.pg)}`);
