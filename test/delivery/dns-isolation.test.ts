@@ -94,7 +94,9 @@ describe('a webhook whose DNS never answers', () => {
 
     // Baseline: the same work with no dead lookups, after a warm-up round (connections, TLS sessions, DNS cache).
     const idleLoginMs = await loginMedianMs(healthyOwners);
-    worker = startTestWorker(t);
+    // The dead webhook keeps its full per-webhook concurrency (no failing-webhook cap), so perWebhookCap dead
+    // lookups are in flight at once: the case that stalled libuv's pool before the resolver left it.
+    worker = startTestWorker(t, { failingWebhookCap: WORKER_DEFAULTS.perWebhookCap });
     await publishHealthy();
     await waitHealthy(3 * HEALTHY_PER_WEBHOOK);
     await pointAtFreshNames('baseline'); // both measured rounds start with new names: fresh lookups and TLS handshakes

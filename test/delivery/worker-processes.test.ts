@@ -179,7 +179,9 @@ describe('worker processes', () => {
     let peak = 0;
     receiver.setResponder(async () => {
       peak = Math.max(peak, ++inFlight);
-      await sleep(100);
+      // Long enough that both processes' claims overlap even on a loaded machine (at 100 ms one process could
+      // finish its batch before the other's requests arrived).
+      await sleep(500);
       inFlight--;
       return { status: 200 };
     });
