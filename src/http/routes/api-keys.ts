@@ -1,12 +1,9 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { createApiKey, listApiKeys, revokeApiKey } from '../../auth/api-keys.js';
+import { ApiKeySchema, CreatedApiKeySchema } from '../../auth/schemas.js';
 import type { HttpEnv } from '../env.js';
 import { errorResponses, IdParam, jsonBody, jsonResponse, principalOf } from '../openapi.js';
 
-const ApiKeySchema = z
-  .object({ id: z.uuid(), name: z.string(), start: z.string(), userId: z.uuid(), createdAt: z.string(), lastUsedAt: z.string().nullable() })
-  .openapi('ApiKey');
-const CreatedApiKeySchema = ApiKeySchema.extend({ key: z.string().openapi({ description: 'The key itself: shown only in this response' }) }).openapi('CreatedApiKey');
 const CreateApiKeyInput = z.strictObject({ name: z.string().trim().min(1, { error: 'is required' }).max(100, { error: 'must be at most 100 characters' }) }).openapi('CreateApiKeyInput');
 
 export function apiKeyRoutes() {

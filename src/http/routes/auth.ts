@@ -9,7 +9,7 @@ import { authenticate, getUserOrThrow, signup } from '../../auth/users.js';
 import { AppError } from '../../errors.js';
 import type { HttpEnv } from '../env.js';
 import { errorResponses, jsonBody, jsonResponse, principalOf } from '../openapi.js';
-import { UserSchema } from './users.js';
+import { UserSchema } from '../../auth/schemas.js';
 
 const Email = z.email({ error: 'must be an email address such as ada@example.com' }).max(254);
 const Password = z.string().min(10, { error: 'must be at least 10 characters' }).max(200, { error: 'must be at most 200 characters' });

@@ -1,7 +1,6 @@
 // Custom columns per record type: GET|POST /custom-columns, GET|PATCH|DELETE /custom-columns/{id}.
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import {
-  COLUMN_TYPES,
   createCustomColumn,
   CreateCustomColumnInput,
   deleteCustomColumn,
@@ -11,20 +10,9 @@ import {
   updateCustomColumn,
   UpdateCustomColumnInput,
 } from '../../crm/index.js';
+import { CustomColumnSchema } from '../../crm/custom-columns/schemas.js';
 import type { HttpEnv } from '../env.js';
 import { errorResponses, IdParam, jsonBody, jsonResponse, principalOf } from '../openapi.js';
-
-const CustomColumnSchema = z
-  .object({
-    id: z.uuid(),
-    entityType: z.enum(RECORD_TYPES),
-    name: z.string(),
-    type: z.enum(COLUMN_TYPES),
-    options: z.array(z.object({ value: z.string(), label: z.string() })),
-    createdAt: z.string(),
-    updatedAt: z.string(),
-  })
-  .openapi('CustomColumn');
 
 const ListQuery = z.object({
   entityType: z.enum(RECORD_TYPES, { error: `must be one of ${RECORD_TYPES.join(', ')}` }).optional(),

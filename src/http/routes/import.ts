@@ -1,18 +1,9 @@
 // CSV import: POST /import/contacts and /import/organizations with {csv, mapping?, dryRun?} (10 MiB request limit).
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { IMPORT_MAX_COLUMNS, IMPORT_MAX_CSV_BYTES, IMPORT_MAX_ROWS, ImportInput, importRecords, type ImportType } from '../../crm/import/csv-import.js';
+import { ImportReportSchema } from '../../crm/import/schemas.js';
 import type { HttpEnv } from '../env.js';
 import { jsonBody, jsonResponse, principalOf, writeErrorResponses } from '../openapi.js';
-
-const ImportReportSchema = z
-  .object({
-    dryRun: z.boolean(),
-    total: z.number().int().describe('data rows in the file'),
-    valid: z.number().int(),
-    created: z.number().int().describe('0 on a dry run'),
-    errors: z.array(z.object({ row: z.number().int().describe('spreadsheet row; the header is row 1'), field: z.string().optional(), message: z.string() })),
-  })
-  .openapi('ImportReport');
 
 export function importRoutes() {
   const app = new OpenAPIHono<HttpEnv>();

@@ -1,22 +1,10 @@
 // Admins manage the users of their company; members may list them (to assign records).
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { USER_ROLES } from '../../auth/principal.js';
+import { UserSchema } from '../../auth/schemas.js';
 import { createUser, deleteUser, getUserOrThrow, listUsers, updateUser } from '../../auth/users.js';
 import type { HttpEnv } from '../env.js';
 import { errorResponses, IdParam, jsonBody, jsonResponse, principalOf } from '../openapi.js';
-
-export const UserSchema = z
-  .object({
-    id: z.uuid(),
-    companyId: z.uuid(),
-    email: z.string(),
-    firstName: z.string(),
-    lastName: z.string(),
-    role: z.enum(USER_ROLES),
-    createdAt: z.string(),
-    updatedAt: z.string(),
-  })
-  .openapi('User');
 
 const Role = z.enum(USER_ROLES, { error: 'must be one of "admin", "member"' });
 const CreateUserInput = z

@@ -2,14 +2,18 @@
 import { api, request, type Query } from './client.js';
 import type {
   ApiKey,
+  CreatedApiKey,
   CustomColumn,
   Delivery,
   DeliveryDetail,
+  DeliveryPage,
   EventName,
   ImportReport,
   Page,
   RecordData,
   RecordType,
+  RecoverResult,
+  RotateSecretResult,
   User,
   FilterPreview,
   Webhook,
@@ -18,6 +22,7 @@ import type {
   WebhookFilter,
   WebhookInput,
   WebhookStats,
+  WebhookUpdate,
   WebhookStatsWindow,
 } from './types.js';
 
@@ -46,7 +51,7 @@ export const users = {
 
 export const apiKeys = {
   list: () => api.get<{ items: ApiKey[] }>('/api-keys'),
-  create: (name: string) => api.post<ApiKey & { key: string }>('/api-keys', { name }),
+  create: (name: string) => api.post<CreatedApiKey>('/api-keys', { name }),
   revoke: (id: string) => api.delete(`/api-keys/${id}`),
 };
 
@@ -76,15 +81,15 @@ export const webhooks = {
   list: () => api.get<{ items: Webhook[] }>('/webhooks'),
   get: (id: string) => api.get<Webhook>(`/webhooks/${id}`),
   create: (input: WebhookInput) => api.post<Webhook>('/webhooks', input),
-  update: (id: string, input: Partial<WebhookInput>) => api.patch<Webhook>(`/webhooks/${id}`, input),
+  update: (id: string, input: WebhookUpdate) => api.patch<Webhook>(`/webhooks/${id}`, input),
   remove: (id: string) => api.delete(`/webhooks/${id}`),
   revealSecret: (id: string) => api.post<{ secret: string | null }>(`/webhooks/${id}/secret/reveal`),
   /** A new signing secret (generated when none is given); the previous one keeps signing webhook-signature for overlapHours. */
   rotateSecret: (id: string, input: { secret?: string; overlapHours?: number }) =>
-    api.post<{ secret: string; previousSecretExpiresAt: string | null }>(`/webhooks/${id}/secret/rotate`, input),
+    api.post<RotateSecretResult>(`/webhooks/${id}/secret/rotate`, input),
   /** Re-send the events of [since, until) whose deliveries to this webhook all failed; dryRun only counts them. */
   recover: (id: string, input: { since: string; until?: string; dryRun?: boolean }) =>
-    api.post<{ count: number; hasMore: boolean; dryRun: boolean }>(`/webhooks/${id}/recover`, input),
+    api.post<RecoverResult>(`/webhooks/${id}/recover`, input),
   /** Send the current state of every matching record to this webhook (a job; poll backfill for its progress). */
   startBackfill: (id: string, input: { types?: RecordType[]; filter?: WebhookFilter | null } = {}) => api.post<WebhookBackfill>(`/webhooks/${id}/backfill`, input),
   backfill: (id: string, jobId: string) => api.get<WebhookBackfill>(`/webhooks/${id}/backfills/${jobId}`),
@@ -113,7 +118,7 @@ export interface DeliveryQuery extends Query {
 }
 
 export const deliveries = {
-  list: (query: DeliveryQuery) => api.get<Page<Delivery>>('/webhook-deliveries', query),
+  list: (query: DeliveryQuery) => api.get<DeliveryPage>('/webhook-deliveries', query),
   get: (id: string) => api.get<DeliveryDetail>(`/webhook-deliveries/${id}`),
   resend: (id: string) => api.post<Delivery>(`/webhook-deliveries/${id}/resend`),
 };

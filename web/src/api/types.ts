@@ -1,252 +1,87 @@
-// The DTOs of the REST API (spec §2–§6), as the UI reads them.
+// The DTOs of the REST API (spec §2–§6), as the UI reads them: each one is inferred from the zod schema the server
+// answers with, so the UI cannot drift from the server. Only type imports of server modules: they are erased, and no
+// server code lands in the bundle. Do not hand-write a DTO here; export the server's schema and infer it.
+import type { z } from 'zod';
+import type { ApiKeySchema, CreatedApiKeySchema, UserSchema } from '../../../src/auth/schemas.js';
+import type { CustomColumnSchema } from '../../../src/crm/custom-columns/schemas.js';
+import type { ImportReportSchema } from '../../../src/crm/import/schemas.js';
+import type { RecoverResultSchema } from '../../../src/delivery/recover.js';
+import type { DeliveryDetailSchema, DeliveryPageSchema, DeliverySchema } from '../../../src/delivery/schemas.js';
 import { EVENT_NAMES, RECORD_TYPES, type EventName, type RecordType } from '../../../src/events/catalog.js';
+import type { ContactSchema, CustomFieldValueSchema, DealSchema, OrganizationSchema, ServiceSchema, TaskSchema } from '../../../src/events/schemas.js';
+import type { WebhookStatsSchema } from '../../../src/ops/stats.js';
+import type { BackfillSchema } from '../../../src/webhooks/backfill.js';
+import type { ExplanationSchema, PreviewSchema } from '../../../src/webhooks/filter/commands.js';
+import type { FilterNode } from '../../../src/webhooks/filter/parse.js';
+import type { RotateSecretResultSchema } from '../../../src/webhooks/rotation.js';
+import type { CreateWebhookInput, UpdateWebhookInput, WebhookSchema } from '../../../src/webhooks/schemas.js';
 
 export { EVENT_NAMES, RECORD_TYPES, type EventName, type RecordType };
 
+/** A page of records (src/http/routes/records.ts builds the same shape per record type). */
 export interface Page<T> {
   items: T[];
   total: number;
   page: number;
   pageSize: number;
-  /** Delivery log only: more than `total` match (the server stops counting at 10,000). */
-  totalCapped?: boolean;
 }
 
-export interface User {
-  id: string;
-  companyId: string;
-  email: string;
-  firstName: string;
-  lastName: string;
-  role: 'admin' | 'member';
-  createdAt: string;
-  updatedAt: string;
-}
+export type User = z.output<typeof UserSchema>;
+export type ApiKey = z.output<typeof ApiKeySchema>;
+/** The response of POST /api-keys: the key itself appears only here. */
+export type CreatedApiKey = z.output<typeof CreatedApiKeySchema>;
 
-export interface ApiKey {
-  id: string;
-  name: string;
-  start: string;
-  userId: string;
-  createdAt: string;
-  lastUsedAt: string | null;
-}
-
-export interface CustomFieldValue {
-  columnId: string;
-  value: string;
-}
-
-interface RecordBase {
-  id: string;
-  notes: unknown;
-  customFieldValues: CustomFieldValue[];
-  userIds: string[];
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface Contact extends RecordBase {
-  firstName: string;
-  lastName: string;
-  emails: string[];
-  organizationIds: string[];
-  dealIds: string[];
-  taskIds: string[];
-}
-export interface Organization extends RecordBase {
-  name: string;
-  contactIds: string[];
-  dealIds: string[];
-  taskIds: string[];
-}
-export interface Deal extends RecordBase {
-  name: string;
-  totalValue: number;
-  totalQuantity: number;
-  organizationIds: string[];
-  contactIds: string[];
-  taskIds: string[];
-  services: { serviceId: string; quantity: number }[];
-}
-export interface Service extends RecordBase {
-  name: string;
-  amount: number;
-  dealIds: string[];
-  taskIds: string[];
-}
-export interface Task extends RecordBase {
-  name: string;
-  status: 'open' | 'done';
-  dueDate: string | null;
-  contactIds: string[];
-  organizationIds: string[];
-  dealIds: string[];
-  serviceIds: string[];
-}
-
+export type CustomFieldValue = z.output<typeof CustomFieldValueSchema>;
+export type Contact = z.output<typeof ContactSchema>;
+export type Organization = z.output<typeof OrganizationSchema>;
+export type Deal = z.output<typeof DealSchema>;
+export type Service = z.output<typeof ServiceSchema>;
+export type Task = z.output<typeof TaskSchema>;
 export type AnyRecord = Contact | Organization | Deal | Service | Task;
 /** A record seen generically: its id plus whatever fields its type has. */
 export type RecordData = { id: string } & Record<string, unknown>;
 
-export const CUSTOM_COLUMN_TYPES = ['text', 'number', 'currency', 'date', 'singleSelect', 'email', 'phone', 'link'] as const;
-export type CustomColumnType = (typeof CUSTOM_COLUMN_TYPES)[number];
+export type CustomColumn = z.output<typeof CustomColumnSchema>;
+export type CustomColumnType = CustomColumn['type'];
+/** The column types in the order the UI offers them; the check below fails to compile when the server adds one. */
+export const CUSTOM_COLUMN_TYPES = ['text', 'number', 'currency', 'date', 'singleSelect', 'email', 'phone', 'link'] as const satisfies readonly CustomColumnType[];
+const everyColumnTypeListed: Exclude<CustomColumnType, (typeof CUSTOM_COLUMN_TYPES)[number]> extends never ? true : false = true;
+void everyColumnTypeListed;
 
-export interface CustomColumn {
-  id: string;
-  entityType: RecordType;
-  name: string;
-  type: CustomColumnType;
-  options: { value: string; label: string }[];
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface Webhook {
-  id: string;
-  url: string;
-  description: string | null;
-  events: EventName[];
-  enabled: boolean;
-  hasSecret: boolean;
-  retryPolicy: RetryPolicy;
-  /** "per-record": one record's deliveries go one at a time, in record-version order. */
-  ordering: WebhookOrdering;
-  /** null while enabled; why it was disabled otherwise. */
-  disabledReason: DisabledReason | null;
-  disabledAt: string | null;
-  /** Names of the custom request headers; their values are never sent back. */
-  headerNames: string[];
-  /** Only matching events are delivered (docs/webhooks.md, Filters); null: every subscribed event. */
-  filter: WebhookFilter | null;
-  /** During a secret rotation, until when the previous secret also signs webhook-signature. */
-  previousSecretExpiresAt: string | null;
-  /** The newest delivery to this webhook; null before the first. */
-  lastDelivery: { id: string; status: DeliveryStatus; statusCode: number | null; createdAt: string } | null;
-  /** Share of the last 24 hours' deliveries that succeeded (0–1); null without deliveries. */
-  successRate24h: number | null;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface WebhookInput {
-  url: string;
-  description?: string | null;
-  events: EventName[];
-  secret?: string | null;
-  enabled: boolean;
-  retryPolicy?: RetryPolicy;
-  ordering?: WebhookOrdering;
-  /** Replaces the whole set of custom request headers; null removes them; leave out to keep them. */
-  headers?: Record<string, string> | null;
-  /** Replaces the filter; null removes it; leave out to keep it. */
-  filter?: WebhookFilter | null;
-}
-
-export type WebhookOrdering = 'none' | 'per-record';
-
-/** A backfill ("Send current state"): one X.snapshot per matching record to one webhook. */
-export interface WebhookBackfill {
-  id: string;
-  webhookId: string;
-  status: 'running' | 'completed' | 'cancelled' | 'failed';
-  types: RecordType[];
-  filter: WebhookFilter | null;
-  /** Records of the chosen types when the job started. */
-  total: number;
-  queued: number;
-  /** Delivered (2xx). */
-  sent: number;
-  /** Failed for good. */
-  failed: number;
-  error: string | null;
-  createdAt: string;
-  finishedAt: string | null;
-}
-
-/** A filter node: {all: […]}, {any: […]}, {not: node} or a condition. */
+/**
+ * A filter node as the UI edits it: the server's FilterNode (src/webhooks/filter/parse.ts) with `op` as free text,
+ * since a draft is checked by the server (FilterInput accepts any object and names the bad node).
+ */
 export type WebhookFilter = { all: WebhookFilter[] } | { any: WebhookFilter[] } | { not: WebhookFilter } | { field: string; op: string; value?: unknown };
 
-export interface FilterPreview {
-  matches: { eventId: string; event: string; entityId: string; timestamp: string }[];
-  scanned: number;
-}
+/** The server's schema types `filter` as any object (its grammar is in the description); what it returns is a FilterNode. */
+export type Webhook = Omit<z.output<typeof WebhookSchema>, 'filter'> & { filter: FilterNode | null };
+/** The body of POST /webhooks. */
+export type WebhookInput = z.input<typeof CreateWebhookInput>;
+/** The body of PATCH /webhooks/{id}: only the fields to change. */
+export type WebhookUpdate = z.input<typeof UpdateWebhookInput>;
+export type WebhookOrdering = Webhook['ordering'];
+export type RetryPolicy = Webhook['retryPolicy'];
+export type DisabledReason = NonNullable<Webhook['disabledReason']>;
+export type RotateSecretResult = z.output<typeof RotateSecretResultSchema>;
+export type RecoverResult = z.output<typeof RecoverResultSchema>;
 
-export interface WebhookExplanation {
-  eventId: string;
-  delivered: boolean;
-  deliveryId: string | null;
-  reasons: { code: string; message: string; condition?: { path: string; field?: string; op?: string; value?: unknown; previous?: unknown; current?: unknown } }[];
-}
+/** A backfill ("Send current state"): one X.snapshot per matching record to one webhook. */
+export type WebhookBackfill = z.output<typeof BackfillSchema>;
 
-export type WebhookStatsWindow = '24h' | '7d';
+export type FilterPreview = z.output<typeof PreviewSchema>;
+export type WebhookExplanation = z.output<typeof ExplanationSchema>;
 
 /** GET /webhooks/{id}/stats: buckets are hourly (24h) or six-hourly (7d), oldest first. */
-export interface WebhookStats {
-  window: WebhookStatsWindow;
-  total: number;
-  success: number;
-  failed: number;
-  successRate: number | null;
-  p50DurationMs: number | null;
-  p95DurationMs: number | null;
-  buckets: { start: string; success: number; failed: number; p95DurationMs: number | null }[];
-}
+export type WebhookStats = z.output<typeof WebhookStatsSchema>;
+export type WebhookStatsWindow = WebhookStats['window'];
 
-export type RetryPolicy = 'none' | 'exponential';
-export type DisabledReason = 'manual' | 'gone' | 'failing';
-export type DeliveryTrigger = 'event' | 'resend' | 'retry' | 'recover' | 'test';
+export type Delivery = z.output<typeof DeliverySchema>;
+export type DeliveryDetail = z.output<typeof DeliveryDetailSchema>;
+export type DeliveryPage = z.output<typeof DeliveryPageSchema>;
+export type DeliveryStatus = Delivery['status'];
+export type DeliveryTrigger = Delivery['trigger'];
+export type RetryChainEntry = DeliveryDetail['retryChain'][number];
 
-export type DeliveryStatus = 'pending' | 'processing' | 'success' | 'failed';
-
-export interface Delivery {
-  id: string;
-  webhookId: string;
-  url: string;
-  event: EventName;
-  entityId: string;
-  status: DeliveryStatus;
-  statusCode: number | null;
-  durationMs: number | null;
-  error: { kind: string; message: string } | null;
-  createdAt: string;
-  completedAt: string | null;
-  trigger: DeliveryTrigger;
-  resendOf: string | null;
-  /** 1 for the first attempt; +1 per automatic retry. */
-  attempt: number;
-  retryOf: string | null;
-  /** On a failed delivery whose retry waits: when it is due. */
-  nextAttemptAt: string | null;
-}
-
-export interface RetryChainEntry {
-  id: string;
-  attempt: number;
-  status: DeliveryStatus;
-  statusCode: number | null;
-  errorKind: string | null;
-  createdAt: string;
-  completedAt: string | null;
-  nextAttemptAt: string | null;
-}
-
-export interface DeliveryDetail extends Delivery {
-  requestHeaders: Record<string, string> | null;
-  requestBody: string;
-  responseBody: string | null;
-  retryChain: RetryChainEntry[];
-}
-
-export interface ImportRowError {
-  row: number;
-  message: string;
-  field?: string;
-}
-export interface ImportReport {
-  dryRun: boolean;
-  total: number;
-  valid: number;
-  created: number;
-  errors: ImportRowError[];
-}
+export type ImportReport = z.output<typeof ImportReportSchema>;
+export type ImportRowError = ImportReport['errors'][number];

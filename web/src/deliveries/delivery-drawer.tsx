@@ -20,7 +20,7 @@ import { EventChip, STATUS_LABELS, StatusChip } from './status-chip.js';
 /** Long ids, URLs and JSON lines wrap instead of widening the drawer past a phone's screen. */
 const WRAP = { whiteSpace: 'pre-wrap', overflowWrap: 'anywhere' } as const;
 
-const TRIGGER_LABELS: Record<DeliveryTrigger, string> = { event: 'Event', resend: 'Resend', retry: 'Automatic retry', recover: 'Recover', test: 'Test event' };
+const TRIGGER_LABELS: Record<DeliveryTrigger, string> = { event: 'Event', resend: 'Resend', retry: 'Automatic retry', recover: 'Recover', test: 'Test event', backfill: 'Send current state' };
 
 interface DeliveryDrawerProps {
   id: string | null;
