@@ -75,3 +75,14 @@ test('the webhook form sets per-record ordering', async () => {
     .poll(async () => ((await (await page.request.get(`/api/v1/webhooks/${webhookId}`)).json()) as { ordering: string }).ordering, { timeout: UI_TIMEOUT_MS })
     .toBe('per-record');
 });
+
+test('the delivery drawer names a snapshot delivery\'s trigger', async () => {
+  await goTo(page, 'Webhook Deliveries');
+  const snapshot = page.getByRole('table', { name: 'Deliveries' }).locator('tbody tr[data-delivery-id]').filter({ hasText: 'contact.snapshot' });
+  await snapshot.first().getByRole('link').click();
+  const drawer = page.getByRole('dialog', { name: 'Delivery' });
+  const trigger = drawer.locator('tr').filter({ has: page.locator('th', { hasText: /^Trigger$/ }) });
+  await expect.poll(() => trigger.locator('td').textContent(), { timeout: UI_TIMEOUT_MS }).toBe('Send current state');
+  await page.keyboard.press('Escape');
+  await drawer.waitFor({ state: 'detached' });
+});
