@@ -11,6 +11,8 @@ const benches: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   'log-scale': async () => ({ run: (await import('./log-scale.js')).runLogScaleBench }),
   // Purging 1 M expired rows while deliveries run (BENCH_RETENTION_ROWS to change the size).
   retention: async () => ({ run: (await import('./retention.js')).runRetentionBench }),
+  // 100,000 records backfilled to one webhook while three others take live deliveries (BENCH_BACKFILL_RECORDS).
+  backfill: async () => ({ run: (await import('./backfill.js')).runBackfillBench }),
   // Only the BullMQ + Redis comparison (the delivery benchmark runs it too): `npm run bench -- baseline`.
   baseline: async () => ({ run: (await import('./bullmq-baseline.js')).runBaselineBench }),
 };

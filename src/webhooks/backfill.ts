@@ -11,8 +11,11 @@
 // so no record is skipped or sent twice.
 //
 // Live deliveries keep their speed: a batch is added only while this webhook has fewer than MAX_BACKLOG
-// deliveries queued. The claim's per-webhook fairness (src/delivery/queue.ts) then gives the backfilled webhook
-// its share of slots and no more, and the job never floods the queue or holds a transaction for long.
+// deliveries queued, so the job never floods the queue or holds a transaction for long, and the claim's
+// per-webhook fairness (src/delivery/queue.ts) gives the backfilled webhook its share of slots and no more. Slots
+// are not the whole cost, though: every snapshot costs the workers CPU and database time like a live delivery.
+// So while other webhooks have BUSY_BACKLOG deliveries due or in flight, the job trickles (BUSY_BATCH_RECORDS a
+// second, at most that many queued); when the workers have room it goes at full speed.
 //
 // Filter: the job's filter (default: the webhook's own) is evaluated on each record as a *.created event would
 // be: the current values; `becomes` tests the current value, `was` never matches, `changed` is true.
@@ -44,6 +47,12 @@ export const BACKFILL_TRIGGER = 'backfill';
 export const BATCH_RECORDS = 500;
 /** A batch is added only while the webhook has fewer deliveries than this queued. */
 export const MAX_BACKLOG = 1_000;
+/** The workers are busy with other webhooks when at least this many of their deliveries are due or in flight. */
+export const BUSY_BACKLOG = 50;
+/** While others are busy: batches this small, with at most this many of the job's deliveries queued, … */
+export const BUSY_BATCH_RECORDS = 50;
+/** … one every this many ms (about 50 snapshots a second). */
+export const BUSY_INTERVAL_MS = 1_000;
 
 const RecordTypeInput = z.enum(RECORD_TYPES, { error: (issue) => `"${String(issue.input)}" is not a record type; allowed: ${RECORD_TYPES.join(', ')}` });
 
@@ -219,6 +228,10 @@ export interface BackfillRunnerOptions {
   maxBacklog?: number;
   /** The wait while the webhook's backlog is full. */
   backlogWaitMs?: number;
+  busyBacklog?: number;
+  busyBatchRecords?: number;
+  /** The wait after a batch queued while other webhooks were busy. */
+  busyIntervalMs?: number;
 }
 
 interface OwnedJob {
@@ -242,7 +255,8 @@ export async function claimBackfill(db: DbOrTx, leaseMs: number): Promise<OwnedJ
   return row ? { id: row.id, companyId: row.company_id, webhookId: row.webhook_id, token } : null;
 }
 
-export type StepResult = 'queued' | 'waiting' | 'done' | 'lost';
+/** 'throttled': a small batch was queued while other webhooks were busy; wait busyIntervalMs before the next. */
+export type StepResult = 'queued' | 'throttled' | 'waiting' | 'done' | 'lost';
 
 /**
  * One step of an owned job: queue one batch (when the webhook's backlog leaves room), or, once every record
@@ -250,8 +264,10 @@ export type StepResult = 'queued' | 'waiting' | 'done' | 'lost';
  * the job is no longer this runner's (cancelled, finished, lease taken over, webhook gone).
  */
 export async function runBackfillStep(db: AppContext['db'], job: OwnedJob, options: BackfillRunnerOptions): Promise<StepResult> {
-  const batchRecords = options.batchRecords ?? BATCH_RECORDS;
+  let batchRecords = options.batchRecords ?? BATCH_RECORDS;
   const maxBacklog = options.maxBacklog ?? MAX_BACKLOG;
+  const busyBacklog = options.busyBacklog ?? BUSY_BACKLOG;
+  const busyBatch = options.busyBatchRecords ?? BUSY_BATCH_RECORDS;
   return db.transaction(async (tx) => {
     // The lease check locks the job row: a cancel waits for this batch and then wins, a second runner cannot interleave.
     const owned = await tx.execute<JobRow & { enabled: boolean | null; url: string | null; ordering: string | null }>(sql`
@@ -275,9 +291,17 @@ export async function runBackfillStep(db: AppContext['db'], job: OwnedJob, optio
           finished_at = now(), lease_token = NULL, lease_expires_at = NULL WHERE id = ${job.id}`);
       return 'done';
     }
-    const backlog = await tx.execute<{ n: number }>(sql`
-      SELECT count(*)::int AS n FROM (SELECT 1 FROM webhook_delivery_queue WHERE webhook_id = ${job.webhookId} LIMIT ${maxBacklog}) q`);
-    if (backlog.rows[0]!.n >= maxBacklog) return 'waiting';
+    // Pacing: this webhook's own backlog, and whether other webhooks' deliveries are waiting for the workers.
+    // With others busy the job trickles (small batches, a small backlog, one batch a second), so it takes a
+    // small share of the workers; when they are idle it goes at full speed. Both counts stop at their limit.
+    const load = await tx.execute<{ own: number; others: number }>(sql`
+      SELECT (SELECT count(*)::int FROM (SELECT 1 FROM webhook_delivery_queue WHERE webhook_id = ${job.webhookId} LIMIT ${maxBacklog}) q) AS own,
+             (SELECT count(*)::int FROM (SELECT 1 FROM webhook_delivery_queue
+                WHERE webhook_id <> ${job.webhookId} AND run_at <= now() LIMIT ${busyBacklog}) o) AS others`);
+    const { own, others } = load.rows[0]!;
+    const busy = others >= busyBacklog;
+    if (own >= (busy ? busyBatch : maxBacklog)) return 'waiting';
+    if (busy) batchRecords = Math.min(batchRecords, busyBatch);
 
     const page = await tx.execute<{ id: string }>(sql`
       SELECT id FROM records
@@ -331,7 +355,7 @@ export async function runBackfillStep(db: AppContext['db'], job: OwnedJob, optio
     await tx.execute(sql`
       UPDATE webhook_backfills SET cursor = ${ids[ids.length - 1]!}, queued = queued + ${snapshots.length},
         exhausted = ${ids.length < batchRecords} WHERE id = ${job.id}`);
-    return 'queued';
+    return busy ? 'throttled' : 'queued';
   });
 }
 
@@ -367,6 +391,7 @@ export function startBackfillRunner(ctx: AppContext, overrides: Partial<Backfill
           const step = await runBackfillStep(ctx.db, job, options);
           if (step === 'done' || step === 'lost') break;
           if (step === 'waiting') await sleep(options.backlogWaitMs ?? 100, state);
+          if (step === 'throttled') await sleep(options.busyIntervalMs ?? BUSY_INTERVAL_MS, state);
         }
         // Stopping mid-job: hand the job over at once instead of after the lease.
         if (state.stopped) {
