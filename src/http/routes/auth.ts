@@ -9,7 +9,7 @@ import { authenticate, getUserOrThrow, signup } from '../../auth/users.js';
 import { AppError } from '../../errors.js';
 import type { HttpEnv } from '../env.js';
 import { errorResponses, jsonBody, jsonResponse, principalOf } from '../openapi.js';
-import { UserSchema } from '../../auth/schemas.js';
+import { SessionSchema as SessionResult, UserSchema } from '../../auth/schemas.js';
 
 const Email = z.email({ error: 'must be an email address such as ada@example.com' }).max(254);
 const Password = z.string().min(10, { error: 'must be at least 10 characters' }).max(200, { error: 'must be at most 200 characters' });
@@ -19,7 +19,6 @@ const SignupInput = z
   .strictObject({ companyName: Name('company name'), firstName: Name('first name'), lastName: Name('last name'), email: Email, password: Password })
   .openapi('SignupInput');
 const LoginInput = z.strictObject({ email: z.string().max(254), password: z.string().max(200) }).openapi('LoginInput');
-const SessionResult = z.object({ user: UserSchema, company: z.object({ id: z.uuid(), name: z.string() }).optional() }).openapi('Session');
 
 function startSessionCookie(c: Context<HttpEnv>, token: string) {
   setCookie(c, SESSION_COOKIE, token, {

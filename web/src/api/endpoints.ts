@@ -14,6 +14,7 @@ import type {
   RecordType,
   RecoverResult,
   RotateSecretResult,
+  Session,
   User,
   FilterPreview,
   Webhook,
@@ -23,6 +24,7 @@ import type {
   WebhookInput,
   WebhookStats,
   WebhookUpdate,
+  WebhookWithSecret,
   WebhookStatsWindow,
 } from './types.js';
 
@@ -36,8 +38,8 @@ export const RECORD_PATHS: Record<RecordType, string> = {
 
 export const auth = {
   signup: (input: { companyName: string; firstName: string; lastName: string; email: string; password: string }) =>
-    api.post<{ user: User; company?: { id: string; name: string } }>('/auth/signup', input),
-  login: (input: { email: string; password: string }) => api.post<{ user: User }>('/auth/login', input),
+    api.post<Session>('/auth/signup', input),
+  login: (input: { email: string; password: string }) => api.post<Session>('/auth/login', input),
   logout: () => api.post<void>('/auth/logout'),
   me: () => api.get<User>('/users/me'),
 };
@@ -83,7 +85,7 @@ export const webhooks = {
   create: (input: WebhookInput) => api.post<Webhook>('/webhooks', input),
   update: (id: string, input: WebhookUpdate) => api.patch<Webhook>(`/webhooks/${id}`, input),
   remove: (id: string) => api.delete(`/webhooks/${id}`),
-  revealSecret: (id: string) => api.post<{ secret: string | null }>(`/webhooks/${id}/secret/reveal`),
+  revealSecret: (id: string) => api.post<WebhookWithSecret>(`/webhooks/${id}/secret/reveal`),
   /** A new signing secret (generated when none is given); the previous one keeps signing webhook-signature for overlapHours. */
   rotateSecret: (id: string, input: { secret?: string; overlapHours?: number }) =>
     api.post<RotateSecretResult>(`/webhooks/${id}/secret/rotate`, input),

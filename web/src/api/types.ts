@@ -2,19 +2,19 @@
 // answers with, so the UI cannot drift from the server. Only type imports of server modules: they are erased, and no
 // server code lands in the bundle. Do not hand-write a DTO here; export the server's schema and infer it.
 import type { z } from 'zod';
-import type { ApiKeySchema, CreatedApiKeySchema, UserSchema } from '../../../src/auth/schemas.js';
+import type { ApiKeySchema, CreatedApiKeySchema, SessionSchema, UserSchema } from '../../../src/auth/schemas.js';
 import type { CustomColumnSchema } from '../../../src/crm/custom-columns/schemas.js';
 import type { ImportReportSchema } from '../../../src/crm/import/schemas.js';
 import type { RecoverResultSchema } from '../../../src/delivery/recover.js';
 import type { DeliveryDetailSchema, DeliveryPageSchema, DeliverySchema } from '../../../src/delivery/schemas.js';
 import { EVENT_NAMES, RECORD_TYPES, type EventName, type RecordType } from '../../../src/events/catalog.js';
-import type { ContactSchema, CustomFieldValueSchema, DealSchema, OrganizationSchema, ServiceSchema, TaskSchema } from '../../../src/events/schemas.js';
+import type { ContactSchema, CustomFieldValueSchema, DealSchema, DealServiceSchema, OrganizationSchema, ServiceSchema, TaskSchema } from '../../../src/events/schemas.js';
 import type { WebhookStatsSchema } from '../../../src/ops/stats.js';
 import type { BackfillSchema } from '../../../src/webhooks/backfill.js';
 import type { ExplanationSchema, PreviewSchema } from '../../../src/webhooks/filter/commands.js';
 import type { FilterNode } from '../../../src/webhooks/filter/parse.js';
 import type { RotateSecretResultSchema } from '../../../src/webhooks/rotation.js';
-import type { CreateWebhookInput, UpdateWebhookInput, WebhookSchema } from '../../../src/webhooks/schemas.js';
+import type { CreateWebhookInput, UpdateWebhookInput, WebhookSchema, WebhookWithSecretSchema } from '../../../src/webhooks/schemas.js';
 
 export { EVENT_NAMES, RECORD_TYPES, type EventName, type RecordType };
 
@@ -27,6 +27,8 @@ export interface Page<T> {
 }
 
 export type User = z.output<typeof UserSchema>;
+/** The answer of signup (with the new company) and login. */
+export type Session = z.output<typeof SessionSchema>;
 export type ApiKey = z.output<typeof ApiKeySchema>;
 /** The response of POST /api-keys: the key itself appears only here. */
 export type CreatedApiKey = z.output<typeof CreatedApiKeySchema>;
@@ -35,6 +37,8 @@ export type CustomFieldValue = z.output<typeof CustomFieldValueSchema>;
 export type Contact = z.output<typeof ContactSchema>;
 export type Organization = z.output<typeof OrganizationSchema>;
 export type Deal = z.output<typeof DealSchema>;
+/** A service on a deal with its quantity. */
+export type DealService = z.output<typeof DealServiceSchema>;
 export type Service = z.output<typeof ServiceSchema>;
 export type Task = z.output<typeof TaskSchema>;
 export type AnyRecord = Contact | Organization | Deal | Service | Task;
@@ -63,6 +67,8 @@ export type WebhookUpdate = z.input<typeof UpdateWebhookInput>;
 export type WebhookOrdering = Webhook['ordering'];
 export type RetryPolicy = Webhook['retryPolicy'];
 export type DisabledReason = NonNullable<Webhook['disabledReason']>;
+/** The answer of POST /webhooks/{id}/secret/reveal. */
+export type WebhookWithSecret = Omit<z.output<typeof WebhookWithSecretSchema>, 'filter'> & { filter: FilterNode | null };
 export type RotateSecretResult = z.output<typeof RotateSecretResultSchema>;
 export type RecoverResult = z.output<typeof RecoverResultSchema>;
 

@@ -1,13 +1,11 @@
 // A deal's services: which service and how many of it. The server derives the deal's totals from these.
 import { ActionIcon, Button, Group, NumberInput, Select, Stack, Text } from '@mantine/core';
 import { records } from '../api/endpoints.js';
+import type { DealService } from '../api/types.js';
 import { useAsync } from '../lib/use-async.js';
 import { titleOf } from './record-config.js';
 
-export interface DealService {
-  serviceId: string;
-  quantity: number;
-}
+export type { DealService };
 
 export function DealServicesInput({ value, onChange }: { value: DealService[]; onChange: (value: DealService[]) => void }) {
   const services = useAsync(() => records.list('service', { page: 1, pageSize: 100 }), []);
