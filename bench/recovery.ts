@@ -60,7 +60,7 @@ export async function runRecoveryBench(): Promise<void> {
       await worker.stop();
     }
     console.log(
-      `database: ${bench.kind}; lease ${ctx.config.webhookLeaseMs} ms (heartbeat every third), request timeout ${TIMEOUT_MS} ms: kill → resent p50 ${fmtS(percentile(waits, 50))}, max ${fmtS(Math.max(...waits))} over ${waits.length} deliveries (the lease sized by the timeout held them ${fmtS(2 * Number(TIMEOUT_MS) + 2_000)})`,
+      `database: ${bench.kind}; lease ${ctx.config.webhookLeaseMs} ms (heartbeat every quarter), request timeout ${TIMEOUT_MS} ms: kill → resent p50 ${fmtS(percentile(waits, 50))}, max ${fmtS(Math.max(...waits))} over ${waits.length} deliveries (the lease sized by the timeout held them ${fmtS(2 * Number(TIMEOUT_MS) + 2_000)})`,
     );
   } finally {
     await receiver.close();

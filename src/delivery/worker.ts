@@ -39,7 +39,7 @@ export interface WorkerOptions {
    * heartbeat renews the leases of every claim still running or waiting to be recorded.
    */
   leaseMs?: number;
-  /** How often the heartbeat renews the leases; a third of leaseMs by default. */
+  /** How often the heartbeat renews the leases; a quarter of leaseMs by default. */
   heartbeatMs?: number;
   /** On stop, how long in-flight requests may still finish before being cut and their claims released. */
   stopDeadlineMs?: number;
@@ -89,7 +89,7 @@ export function startWorker(ctx: AppContext, options: WorkerOptions = {}): Worke
   // Short leases, renewed by a heartbeat (below) for as long as the worker holds a claim: a crashed worker's
   // rows return after about one lease, however long the request timeout.
   const leaseMs = options.leaseMs ?? ctx.config.webhookLeaseMs;
-  const settings = { ...WORKER_DEFAULTS, ...options, leaseMs, heartbeatMs: options.heartbeatMs ?? Math.max(100, Math.floor(leaseMs / 3)) };
+  const settings = { ...WORKER_DEFAULTS, ...options, leaseMs, heartbeatMs: options.heartbeatMs ?? Math.max(100, Math.floor(leaseMs / 4)) };
   const { log, pool } = ctx;
   const sender: DeliverySender = createDeliverySender({
     timeoutMs: ctx.config.webhookTimeoutMs,
@@ -156,26 +156,38 @@ export function startWorker(ctx: AppContext, options: WorkerOptions = {}): Worke
   const listener = startListener(ctx, wake);
 
   // The heartbeat: one UPDATE per beat for every claim this worker holds — requests running and results
-  // waiting to be recorded (a batch being recorded is left out: its statement deletes those queue rows, and
-  // comes back to the waiting list if it fails). A worker that stalls misses its beats; its leases expire and
-  // another worker takes the rows with a new token, which the late worker's heartbeat and results never match.
+  // waiting to be recorded. A worker that stalls misses its beats; its leases expire and another worker takes
+  // the rows with a new token, which the late worker's heartbeat and results never match. Beats and result
+  // batches take turns (both lock the same queue rows, in different orders: run side by side they deadlocked
+  // under load, and the second of a deadlock waits deadlock_timeout, 1 s, a third of the lease): the timer
+  // beats only while no batch is being recorded, and the recording loop beats between batches when one is due.
   let beating: Promise<void> | null = null;
-  const heartbeat = setInterval(() => {
-    if (beating || (inFlight.size === 0 && results.length === 0)) return;
+  let lastBeat = Date.now();
+  async function beat(): Promise<void> {
+    lastBeat = Date.now();
+    if (inFlight.size === 0 && results.length === 0) return;
     const held: Array<{ id: string; claimToken: string }> = [];
     for (const { claim } of inFlight.values()) held.push(claim);
     for (const result of results) held.push(result);
-    beating = renewLeases(pool, held, settings.leaseMs)
-      .then(() => undefined, (error) => log.error({ err: error }, 'renewing the leases of claimed deliveries failed; retrying at the next heartbeat'))
-      .finally(() => {
-        beating = null;
-      });
+    try {
+      await renewLeases(pool, held, settings.leaseMs);
+    } catch (error) {
+      log.error({ err: error }, 'renewing the leases of claimed deliveries failed; retrying at the next heartbeat');
+    }
+  }
+  const heartbeat = setInterval(() => {
+    if (beating || flushing) return;
+    beating = beat().finally(() => {
+      beating = null;
+    });
   }, settings.heartbeatMs);
   heartbeat.unref();
 
   function flush(): Promise<void> {
     flushing ??= (async () => {
+      if (beating) await beating;
       while (results.length > 0) {
+        if (Date.now() - lastBeat >= settings.heartbeatMs) await beat();
         const batch = results.splice(0, RECORD_BATCH_MAX);
         try {
           const written = await recordOutcomes(pool, batch);
