@@ -16,6 +16,7 @@ describe('loadConfig', () => {
     [{ PORT: 'abc' }, [], /PORT: must be a whole number/],
     [{ PORT: '70000' }, [], /PORT: must be between 0 and 65535/],
     [{ WEBHOOK_TIMEOUT_MS: '5' }, [], /WEBHOOK_TIMEOUT_MS: must be between/],
+    [{ WEBHOOK_LEASE_MS: '100' }, [], /WEBHOOK_LEASE_MS: must be between 500 and 600000/],
     [{ DATABASE_URL: 'mysql://x' }, [], /DATABASE_URL: must start with postgres/],
     [{ DATABASE_URL: 'postgres://x/db' }, [], /SECRET_KEY: is required with DATABASE_URL/],
     [{ SECRET_KEY: 'short' }, [], /SECRET_KEY: must be 32 random bytes/],
