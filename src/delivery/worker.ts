@@ -157,14 +157,13 @@ export function startWorker(ctx: AppContext, options: WorkerOptions = {}): Worke
 
   // The heartbeat: one UPDATE per beat for every claim this worker holds — requests running and results
   // waiting to be recorded. A worker that stalls misses its beats; its leases expire and another worker takes
-  // the rows with a new token, which the late worker's heartbeat and results never match. Beats and result
-  // batches take turns (both lock the same queue rows, in different orders: run side by side they deadlocked
-  // under load, and the second of a deadlock waits deadlock_timeout, 1 s, a third of the lease): the timer
-  // beats only while no batch is being recorded, and the recording loop beats between batches when one is due.
+  // the rows with a new token, which the late worker's heartbeat and results never match. A beat and a result
+  // batch never cover the same row (both lock queue rows, in different orders: overlapping, they deadlocked
+  // under load, and the loser of a deadlock waits deadlock_timeout, 1 s, a third of the lease): the batch being
+  // recorded has left `results` and `inFlight` before a beat collects them, and the recording loop takes its
+  // next batch only once a running beat has finished. Beats go on while a slow batch is being recorded.
   let beating: Promise<void> | null = null;
-  let lastBeat = Date.now();
   async function beat(): Promise<void> {
-    lastBeat = Date.now();
     if (inFlight.size === 0 && results.length === 0) return;
     const held: Array<{ id: string; claimToken: string }> = [];
     for (const { claim } of inFlight.values()) held.push(claim);
@@ -176,7 +175,7 @@ export function startWorker(ctx: AppContext, options: WorkerOptions = {}): Worke
     }
   }
   const heartbeat = setInterval(() => {
-    if (beating || flushing) return;
+    if (beating) return;
     beating = beat().finally(() => {
       beating = null;
     });
@@ -185,9 +184,8 @@ export function startWorker(ctx: AppContext, options: WorkerOptions = {}): Worke
 
   function flush(): Promise<void> {
     flushing ??= (async () => {
-      if (beating) await beating;
       while (results.length > 0) {
-        if (Date.now() - lastBeat >= settings.heartbeatMs) await beat();
+        if (beating) await beating;
         const batch = results.splice(0, RECORD_BATCH_MAX);
         try {
           const written = await recordOutcomes(pool, batch);
