@@ -53,6 +53,8 @@ export const BUSY_BACKLOG = 50;
 export const BUSY_BATCH_RECORDS = 50;
 /** … one every this many ms (about 50 snapshots a second). */
 export const BUSY_INTERVAL_MS = 1_000;
+/** After the last busy reading the job keeps trickling this long: a live load's queue dips for a moment between bursts. */
+export const BUSY_HOLD_MS = 5_000;
 
 const RecordTypeInput = z.enum(RECORD_TYPES, { error: (issue) => `"${String(issue.input)}" is not a record type; allowed: ${RECORD_TYPES.join(', ')}` });
 
@@ -232,6 +234,8 @@ export interface BackfillRunnerOptions {
   busyBatchRecords?: number;
   /** The wait after a batch queued while other webhooks were busy. */
   busyIntervalMs?: number;
+  /** Trickle even if the others are not busy right now (the runner keeps trickling for BUSY_HOLD_MS after busy). */
+  trickle?: boolean;
 }
 
 interface OwnedJob {
@@ -299,7 +303,7 @@ export async function runBackfillStep(db: AppContext['db'], job: OwnedJob, optio
              (SELECT count(*)::int FROM (SELECT 1 FROM webhook_delivery_queue
                 WHERE webhook_id <> ${job.webhookId} AND run_at <= now() LIMIT ${busyBacklog}) o) AS others`);
     const { own, others } = load.rows[0]!;
-    const busy = others >= busyBacklog;
+    const busy = others >= busyBacklog || options.trickle === true;
     if (own >= (busy ? busyBatch : maxBacklog)) return 'waiting';
     if (busy) batchRecords = Math.min(batchRecords, busyBatch);
 
@@ -387,8 +391,10 @@ export function startBackfillRunner(ctx: AppContext, overrides: Partial<Backfill
           continue;
         }
         ctx.log.info({ backfillId: job.id, webhookId: job.webhookId }, 'backfill job taken');
+        let trickleUntil = 0;
         while (!state.stopped) {
-          const step = await runBackfillStep(ctx.db, job, options);
+          const step = await runBackfillStep(ctx.db, job, { ...options, trickle: Date.now() < trickleUntil });
+          if (step === 'throttled') trickleUntil = Date.now() + BUSY_HOLD_MS;
           if (step === 'done' || step === 'lost') break;
           if (step === 'waiting') await sleep(options.backlogWaitMs ?? 100, state);
           if (step === 'throttled') await sleep(options.busyIntervalMs ?? BUSY_INTERVAL_MS, state);
