@@ -259,8 +259,11 @@ export async function claimBackfill(db: DbOrTx, leaseMs: number): Promise<OwnedJ
   return row ? { id: row.id, companyId: row.company_id, webhookId: row.webhook_id, token } : null;
 }
 
-/** 'throttled': a small batch was queued while other webhooks were busy; wait busyIntervalMs before the next. */
-export type StepResult = 'queued' | 'throttled' | 'waiting' | 'done' | 'lost';
+/**
+ * 'throttled': a small batch was queued because other webhooks are busy now; 'trickled': a small batch because
+ * they were busy moments ago (options.trickle). Either way the runner waits busyIntervalMs before the next.
+ */
+export type StepResult = 'queued' | 'throttled' | 'trickled' | 'waiting' | 'done' | 'lost';
 
 /**
  * One step of an owned job: queue one batch (when the webhook's backlog leaves room), or, once every record
@@ -303,7 +306,8 @@ export async function runBackfillStep(db: AppContext['db'], job: OwnedJob, optio
              (SELECT count(*)::int FROM (SELECT 1 FROM webhook_delivery_queue
                 WHERE webhook_id <> ${job.webhookId} AND run_at <= now() LIMIT ${busyBacklog}) o) AS others`);
     const { own, others } = load.rows[0]!;
-    const busy = others >= busyBacklog || options.trickle === true;
+    const busyNow = others >= busyBacklog;
+    const busy = busyNow || options.trickle === true;
     if (own >= (busy ? busyBatch : maxBacklog)) return 'waiting';
     if (busy) batchRecords = Math.min(batchRecords, busyBatch);
 
@@ -359,7 +363,7 @@ export async function runBackfillStep(db: AppContext['db'], job: OwnedJob, optio
     await tx.execute(sql`
       UPDATE webhook_backfills SET cursor = ${ids[ids.length - 1]!}, queued = queued + ${snapshots.length},
         exhausted = ${ids.length < batchRecords} WHERE id = ${job.id}`);
-    return busy ? 'throttled' : 'queued';
+    return busyNow ? 'throttled' : busy ? 'trickled' : 'queued';
   });
 }
 
@@ -397,7 +401,7 @@ export function startBackfillRunner(ctx: AppContext, overrides: Partial<Backfill
           if (step === 'throttled') trickleUntil = Date.now() + BUSY_HOLD_MS;
           if (step === 'done' || step === 'lost') break;
           if (step === 'waiting') await sleep(options.backlogWaitMs ?? 100, state);
-          if (step === 'throttled') await sleep(options.busyIntervalMs ?? BUSY_INTERVAL_MS, state);
+          if (step === 'throttled' || step === 'trickled') await sleep(options.busyIntervalMs ?? BUSY_INTERVAL_MS, state);
         }
         // Stopping mid-job: hand the job over at once instead of after the lease.
         if (state.stopped) {
