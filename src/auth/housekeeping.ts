@@ -5,6 +5,7 @@
 import { sql } from 'drizzle-orm';
 import type { AppContext } from '../context.js';
 import type { DbOrTx } from '../db/pool.js';
+import { startPeriodicJob, type PeriodicJob } from '../periodic-job.js';
 import { purgeIdleThrottles } from './throttle.js';
 
 export const HOUSEKEEPING_INTERVAL_MS = 10 * 60 * 1000;
@@ -41,31 +42,14 @@ export async function runAuthHousekeeping(db: DbOrTx): Promise<{ sessions: numbe
 export function startAuthHousekeeping(
   ctx: Pick<AppContext, 'db' | 'log'>,
   options: { intervalMs?: number; firstRunMs?: number } = {},
-): { stop(): Promise<void> } {
-  const intervalMs = options.intervalMs ?? HOUSEKEEPING_INTERVAL_MS;
-  let running: Promise<void> | null = null;
-  let stopped = false;
-  const run = () => {
-    if (running || stopped) return;
-    running = runAuthHousekeeping(ctx.db)
-      .then((totals) => {
-        if (totals.sessions + totals.throttles > 0) ctx.log.info(totals, 'expired sign-in state purged');
-      })
-      .catch((error: unknown) => ctx.log.warn({ err: error }, 'purging expired sign-in state failed; retrying at the next run'))
-      .finally(() => {
-        running = null;
-      });
-  };
-  const first = setTimeout(run, options.firstRunMs ?? HOUSEKEEPING_FIRST_RUN_MS);
-  const timer = setInterval(run, intervalMs);
-  first.unref();
-  timer.unref();
-  return {
-    async stop() {
-      stopped = true;
-      clearTimeout(first);
-      clearInterval(timer);
-      await running;
-    },
-  };
+): PeriodicJob {
+  return startPeriodicJob(
+    () =>
+      runAuthHousekeeping(ctx.db)
+        .then((totals) => {
+          if (totals.sessions + totals.throttles > 0) ctx.log.info(totals, 'expired sign-in state purged');
+        })
+        .catch((error: unknown) => ctx.log.warn({ err: error }, 'purging expired sign-in state failed; retrying at the next run')),
+    { firstRunMs: options.firstRunMs ?? HOUSEKEEPING_FIRST_RUN_MS, intervalMs: options.intervalMs ?? HOUSEKEEPING_INTERVAL_MS },
+  );
 }

@@ -21,6 +21,7 @@
 import { sql } from 'drizzle-orm';
 import type { AppContext } from '../context.js';
 import type { DbOrTx } from '../db/pool.js';
+import { startPeriodicJob, type PeriodicJob } from '../periodic-job.js';
 import { STATS_KEEP_MS } from './stats.js';
 
 export const RETENTION_INTERVAL_MS = 10 * 60 * 1000;
@@ -121,33 +122,18 @@ export async function purgeExpired(db: DbOrTx, options: RetentionOptions): Promi
 export function startRetention(
   ctx: Pick<AppContext, 'db' | 'log' | 'config'>,
   options: { intervalMs?: number; firstRunMs?: number } = {},
-): { stop(): Promise<void> } {
-  let running: Promise<void> | null = null;
-  let stopped = false;
-  const run = () => {
-    if (running || stopped) return;
-    const started = Date.now();
-    running = purgeExpired(ctx.db, { retentionDays: ctx.config.retentionDays, isStopping: () => stopped })
-      .then((totals) => {
-        if (totals.deliveries + totals.events + totals.statsRows > 0) {
-          ctx.log.info({ ...totals, retentionDays: ctx.config.retentionDays, ms: Date.now() - started }, 'expired delivery records and events purged');
-        }
-      })
-      .catch((error: unknown) => ctx.log.warn({ err: error }, 'purging expired delivery records failed; retrying at the next sweep'))
-      .finally(() => {
-        running = null;
-      });
-  };
-  const first = setTimeout(run, options.firstRunMs ?? RETENTION_FIRST_RUN_MS);
-  const timer = setInterval(run, options.intervalMs ?? RETENTION_INTERVAL_MS);
-  first.unref();
-  timer.unref();
-  return {
-    async stop() {
-      stopped = true;
-      clearTimeout(first);
-      clearInterval(timer);
-      await running;
+): PeriodicJob {
+  return startPeriodicJob(
+    (isStopping) => {
+      const started = Date.now();
+      return purgeExpired(ctx.db, { retentionDays: ctx.config.retentionDays, isStopping })
+        .then((totals) => {
+          if (totals.deliveries + totals.events + totals.statsRows > 0) {
+            ctx.log.info({ ...totals, retentionDays: ctx.config.retentionDays, ms: Date.now() - started }, 'expired delivery records and events purged');
+          }
+        })
+        .catch((error: unknown) => ctx.log.warn({ err: error }, 'purging expired delivery records failed; retrying at the next sweep'));
     },
-  };
+    { firstRunMs: options.firstRunMs ?? RETENTION_FIRST_RUN_MS, intervalMs: options.intervalMs ?? RETENTION_INTERVAL_MS },
+  );
 }
