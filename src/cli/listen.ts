@@ -23,8 +23,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { request } from 'undici';
+import type { z } from 'zod';
 import { buildDeliveryHeaders } from '../delivery/headers.js';
 import { EVENT_NAMES, isEventName } from '../events/catalog.js';
+import type { FeedPageSchema } from '../events/feed-schemas.js';
 
 export const LISTEN_USAGE =
   'usage: npm run cli -- listen --forward-to <http(s) URL> [--events a,b] [--url <server>] [--api-key <key>] [--state FILE]\n' +
@@ -52,14 +54,9 @@ export interface ListenState {
   forwarded: string[];
 }
 
-interface FeedItem {
-  id: string;
-  event: string;
-  entityId: string;
-  recordVersion: number | null;
-  timestamp: string;
-  envelope: unknown;
-}
+/** A page of GET /events, typed from the server's own schema. */
+type FeedPage = z.output<typeof FeedPageSchema>;
+type FeedItem = FeedPage['items'][number];
 
 class ListenError extends Error {}
 
@@ -165,10 +162,10 @@ export async function listen(options: ListenOptions, io: ListenIo, signal: Abort
       signal.addEventListener('abort', done, { once: true });
     });
 
-  async function api(query: string): Promise<{ items: FeedItem[]; nextCursor: string }> {
+  async function api(query: string): Promise<FeedPage> {
     const response = await request(`${options.server}/api/v1/events?${query}`, { headers: { 'x-api-key': options.apiKey }, headersTimeout: 30_000, bodyTimeout: 30_000 });
     const text = await response.body.text();
-    if (response.statusCode === 200) return JSON.parse(text) as { items: FeedItem[]; nextCursor: string };
+    if (response.statusCode === 200) return JSON.parse(text) as FeedPage;
     let message = text.slice(0, 500);
     try {
       message = (JSON.parse(text) as { error: { message: string } }).error.message;
@@ -207,7 +204,7 @@ export async function listen(options: ListenOptions, io: ListenIo, signal: Abort
   let idleWait = POLL_MIN_MS;
   errorWait = POLL_MIN_MS;
   while (!signal.aborted) {
-    let page: { items: FeedItem[]; nextCursor: string };
+    let page: FeedPage;
     try {
       page = await api(`after=${encodeURIComponent(current.cursor)}&limit=${PAGE_SIZE}${types}`);
       errorWait = POLL_MIN_MS;
