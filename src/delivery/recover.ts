@@ -14,6 +14,7 @@ import { requireAdmin } from '../auth/principal.js';
 import type { Db } from '../db/pool.js';
 import { AppError, notFound, validationError } from '../errors.js';
 import { TEST_EVENT_NAME } from '../events/catalog.js';
+import { storableDateTime } from '../validation.js';
 import { DELIVERY_CHANNEL } from './enqueue.js';
 
 /** Most deliveries one call queues; the answer's `hasMore` says when more events qualify (call again). */
@@ -27,8 +28,7 @@ const DAY_MS = 24 * 60 * 60 * 1000;
  */
 const DELIVERY_LOOKBACK = '1 day';
 
-const IsoTime = (what: string) =>
-  z.iso.datetime({ offset: true, error: 'must be an ISO-8601 date-time with a time zone, such as 2026-04-22T10:00:00Z' }).describe(what);
+const IsoTime = (what: string) => storableDateTime().describe(what);
 
 export const RecoverInput = z.strictObject({
   since: IsoTime('start of the window (inclusive), by event time'),
@@ -52,7 +52,8 @@ export interface RecoverContext {
 export function recoverWindow(input: { since: string; until?: string }, now = new Date()): { since: Date; until: Date } {
   const since = new Date(input.since);
   const until = input.until === undefined ? now : new Date(input.until);
-  // ISO-8601 has a year 0000; PostgreSQL does not (it is 1 BC there).
+  // ISO-8601 has a year 0000; PostgreSQL does not (it is 1 BC there). storableDateTime refuses a written 0000;
+  // this catches 0001-01-01 with a positive offset, which is still year 0000 in UTC.
   for (const [field, date] of [['since', since], ['until', until]] as const) {
     if (date.getUTCFullYear() < 1) throw validationError(field, `must be in the year 0001 or later; got ${date.toISOString()}`);
   }
