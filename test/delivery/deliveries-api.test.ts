@@ -91,9 +91,10 @@ describe('listing the delivery log', () => {
     expect((await list('')).totalCapped).toBe(false);
     const big = await t.signup();
     await t.ctx.pool.query(
-      `INSERT INTO webhook_deliveries (company_id, webhook_id, event_id, event, entity_id, url, created_at)
-       SELECT $1, gen_random_uuid(), gen_random_uuid(), 'contact.created', gen_random_uuid(), 'https://hooks.example.com/', now() - i * interval '1 second'
-       FROM generate_series(1, 10050) AS i`,
+      `WITH hook AS (INSERT INTO webhooks (id, company_id, url, events) VALUES (gen_random_uuid(), $1, 'https://hooks.example.com/', '{contact.created}') RETURNING id)
+       INSERT INTO webhook_deliveries (company_id, webhook_id, event_id, event, entity_id, url, created_at)
+       SELECT $1, hook.id, gen_random_uuid(), 'contact.created', gen_random_uuid(), 'https://hooks.example.com/', now() - i * interval '1 second'
+       FROM hook, generate_series(1, 10050) AS i`,
       [big.companyId],
     );
     const page = await list('?pageSize=100&page=101', big.key);
