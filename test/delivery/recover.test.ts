@@ -3,24 +3,14 @@
 // webhook, nor events outside the window), a second run queues nothing, two concurrent runs queue each event
 // once, 10,000 per call with hasMore, and bad input, roles and tenants get clear errors.
 import crypto from 'node:crypto';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import type { Worker } from '../../src/delivery/worker.js';
+import { describe, expect, it } from 'vitest';
 import { withTransaction } from '../../src/db/transaction.js';
 import type { EventName } from '../../src/events/catalog.js';
 import { publishEvents, type PublishedEvent } from '../../src/events/publish.js';
-import { createTestApp, type Tenant } from '../helpers/app.js';
-import { startHttpsReceiver } from '../helpers/https-receiver.js';
-import { allFinished, createWebhook, deliveriesOf, json, startTestWorker, waitForDeliveries, type DeliveryRow } from './fixtures.js';
+import type { Tenant } from '../helpers/app.js';
+import { allFinished, createWebhook, deliveriesOf, json, startDeliveryFixture, waitForDeliveries, type DeliveryRow } from './fixtures.js';
 
-const t = await createTestApp({ WEBHOOK_ALLOW_PRIVATE: '127.0.0.1/32' });
-const receiver = await startHttpsReceiver();
-let worker: Worker | null = null;
-afterEach(async () => {
-  await worker?.stop();
-  worker = null;
-  receiver.setResponder(() => ({ status: 200 }));
-});
-afterAll(() => receiver.close());
+const { t, receiver, startWorker } = await startDeliveryFixture({ resetResponder: () => ({ status: 200 }) });
 
 const HOUR_MS = 3_600_000;
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -59,7 +49,7 @@ describe('recover', () => {
     const hook = await createWebhook(t, tenant, { url: `${receiver.url}/w`, events: ['contact.created'], secret });
     const bystander = await createWebhook(t, tenant, { url: `${receiver.url}/bystander`, events: ['contact.created'] });
     receiver.setResponder((r) => (r.path === '/w' ? { status: 503, body: 'deploying' } : { status: 200 }));
-    worker = startTestWorker(t);
+    const worker = startWorker();
     const [old] = await publish(tenant, 1, new Date(Date.now() - 2 * HOUR_MS)); // before the window
     const [e1, e2, e3, e4, e5] = await publish(tenant, 5);
     await publish(tenant, 1, new Date(), 'deal.created'); // the webhook does not subscribe: no delivery to recover
@@ -75,7 +65,6 @@ describe('recover', () => {
     await resend(tenant, first(e2!).id);
     await waitForDeliveries(t, tenant.companyId, allFinished(14));
     await worker.stop();
-    worker = null;
     await resend(tenant, first(e3!).id);
     rowsNow = await deliveriesOf(t, tenant.companyId);
 
@@ -100,7 +89,7 @@ describe('recover', () => {
 
     // The recovered deliveries go through the normal queue: the same stored bytes, signed.
     const before = receiver.requests.length;
-    worker = startTestWorker(t);
+    startWorker();
     await waitForDeliveries(t, tenant.companyId, allFinished(rowsNow.length + 3));
     const got = receiver.requests.slice(before).filter((r) => r.path === '/w');
     const bodies = new Map([e1!, e3!, e4!, e5!].map((e) => [e.id, e.body]));
@@ -120,11 +109,10 @@ describe('recover', () => {
     const tenant = await t.signup();
     const hook = await createWebhook(t, tenant, { url: `${receiver.url}/down`, events: ['contact.created'] });
     receiver.setResponder(() => ({ status: 500 }));
-    worker = startTestWorker(t);
+    const worker = startWorker();
     await publish(tenant, 40);
     await waitForDeliveries(t, tenant.companyId, allFinished(40));
     await worker.stop();
-    worker = null;
     const since = iso(Date.now() - HOUR_MS);
     const results = await Promise.all([1, 2, 3].map(() => recover(tenant, hook.id, { since })));
     expect(results.map((r) => r.status)).toEqual([200, 200, 200]);

@@ -2,32 +2,22 @@
 // final failures), 410 disabling a webhook, disabling with a backlog, the undecryptable secret, and REST and
 // MCP agreeing on the new fields.
 import crypto from 'node:crypto';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Worker } from '../../src/delivery/worker.js';
+import { describe, expect, it } from 'vitest';
 import { encryptSecret } from '../../src/webhooks/secret-box.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { listen } from '../helpers/http-server.js';
-import { startHttpsReceiver, type HttpsReceiver, type ReceivedRequest } from '../helpers/https-receiver.js';
+import type { ReceivedRequest } from '../helpers/https-receiver.js';
 import { connectMcp } from '../helpers/mcp.js';
-import { allFinished, createWebhook, deliveriesOf, json, publishContacts, startTestWorker, waitForDeliveries, type DeliveryRow } from './fixtures.js';
+import { ALLOW_RECEIVER, allFinished, createWebhook, deliveriesOf, json, publishContacts, startDeliveryFixture, waitForDeliveries, type DeliveryRow } from './fixtures.js';
 
-const t = await createTestApp({ WEBHOOK_ALLOW_PRIVATE: '127.0.0.1/32', WEBHOOK_TIMEOUT_MS: '1500', WEBHOOK_RETRY_SCHEDULE: '1s,2s' });
+const { t, receiver, startWorker } = await startDeliveryFixture({
+  env: { WEBHOOK_TIMEOUT_MS: '1500', WEBHOOK_RETRY_SCHEDULE: '1s,2s' },
+  resetResponder: () => ({ status: 200, body: 'ok' }),
+});
 const baseUrl = await listen(t);
 // Auto-disable after 3 s of failures, so these tests take seconds (its own database: the window would disable
 // the other tests' webhooks).
-const short = await createTestApp({ WEBHOOK_ALLOW_PRIVATE: '127.0.0.1/32', WEBHOOK_TIMEOUT_MS: '1500', WEBHOOK_RETRY_SCHEDULE: '1s,1s,1s,1s,1s,1s,1s,1s', WEBHOOK_DISABLE_AFTER: '3s' });
-let receiver: HttpsReceiver;
-let worker: Worker | null = null;
-
-beforeAll(async () => {
-  receiver = await startHttpsReceiver();
-});
-afterEach(async () => {
-  await worker?.stop();
-  worker = null;
-  receiver.setResponder(() => ({ status: 200, body: 'ok' }));
-});
-afterAll(() => receiver.close());
+const short = await createTestApp({ ...ALLOW_RECEIVER, WEBHOOK_TIMEOUT_MS: '1500', WEBHOOK_RETRY_SCHEDULE: '1s,1s,1s,1s,1s,1s,1s,1s', WEBHOOK_DISABLE_AFTER: '3s' });
 
 type Row = DeliveryRow & { attempt: number; retry_of: string | null; next_attempt_at: string | null; completed_at: string | null; claim_count: number };
 const rowsOf = async (app: TestApp, companyId: string) => (await deliveriesOf(app, companyId)) as Row[];
@@ -60,7 +50,7 @@ describe('automatic retries (retryPolicy exponential)', () => {
     expect(hook.retryPolicy).toBe('exponential');
     receiver.setResponder(scripted([{ status: 503 }, { status: 503 }, { status: 200 }]));
     const before = receiver.requests.length;
-    worker = startTestWorker(t);
+    startWorker();
     const [event] = await publishContacts(t, tenant, 1);
 
     // While the first retry waits: the failure shows when it is due, the retry is a pending record.
@@ -109,7 +99,7 @@ describe('automatic retries (retryPolicy exponential)', () => {
     await createWebhook(t, tenant, { url: `${receiver.url}/slow-down`, events: ['contact.created'], retryPolicy: 'exponential' });
     receiver.setResponder(scripted([{ status: 429, headers: { 'retry-after': '3' } }, { status: 200 }]));
     const before = receiver.requests.length;
-    worker = startTestWorker(t);
+    startWorker();
     await publishContacts(t, tenant, 1);
     const [failed] = await waitFor(async () => {
       const rows = await rowsOf(t, tenant.companyId);
@@ -129,7 +119,7 @@ describe('automatic retries (retryPolicy exponential)', () => {
     const none = await createWebhook(t, tenant, { url: `${receiver.url}/no-retries`, events: ['contact.created'] });
     expect(none.retryPolicy).toBe('none');
     receiver.setResponder((r) => ({ status: r.path === '/bad-request' ? 400 : 503 }));
-    worker = startTestWorker(t);
+    startWorker();
     await publishContacts(t, tenant, 1);
     // A retry is queued in the statement that records the failure: once both are failed, none can appear later.
     const rows = (await waitForDeliveries(t, tenant.companyId, allFinished(2))) as Row[];
@@ -146,7 +136,7 @@ describe('automatic retries (retryPolicy exponential)', () => {
     const tenant = await t.signup();
     await createWebhook(t, tenant, { url: `${receiver.url}/always-down`, events: ['contact.created'], retryPolicy: 'exponential' });
     receiver.setResponder(() => ({ status: 500 }));
-    worker = startTestWorker(t);
+    startWorker();
     await publishContacts(t, tenant, 1);
     const rows = (await waitForDeliveries(t, tenant.companyId, (all) => all.length === 3 && all.every((r) => r.status === 'failed'), 20_000)) as Row[];
     expect(rows.map((r) => r.attempt)).toEqual([1, 2, 3]);
@@ -172,7 +162,7 @@ describe('automatic retries (retryPolicy exponential)', () => {
       [parked.id],
     );
     const before = receiver.requests.length;
-    worker = startTestWorker(t);
+    startWorker();
     const rows = await waitForDeliveries(t, tenant.companyId, (all) => all.filter((r) => r.status === 'success').length === 1);
     expect(rows.filter((r) => r.status === 'pending')).toHaveLength(10_000);
     expect(fromPath('/parked', before)).toHaveLength(1);
@@ -202,7 +192,7 @@ describe('a webhook that fails everything', () => {
       inFlight--;
       return { status: healthy ? 200 : 503 };
     });
-    worker = startTestWorker(t, { failingWebhookCap: 2 });
+    startWorker({ failingWebhookCap: 2 });
     await publishContacts(t, tenant, 1);
     await waitForDeliveries(t, tenant.companyId, allFinished(1));
     await new Promise((r) => setTimeout(r, 1_100)); // failing for over a second now
@@ -225,7 +215,7 @@ describe('410 Gone and disabling', () => {
     const tenant = await t.signup();
     const hook = await createWebhook(t, tenant, { url: `${receiver.url}/gone`, events: ['contact.created'], retryPolicy: 'exponential' });
     receiver.setResponder(() => ({ status: 410 }));
-    worker = startTestWorker(t);
+    startWorker();
     await publishContacts(t, tenant, 1);
     const disabled = await waitFor(async () => {
       const got = await json(await t.call('GET', `/webhooks/${hook.id}`, { key: tenant.key }));
@@ -253,7 +243,7 @@ describe('410 Gone and disabling', () => {
     const hook = await createWebhook(t, tenant, { url: `${receiver.url}/backlog`, events: ['contact.created'] });
     receiver.setResponder(() => ({ status: 200, delayMs: 100 }));
     const before = receiver.requests.length;
-    worker = startTestWorker(t, { perWebhookCap: 4 });
+    const worker = startWorker({ perWebhookCap: 4 });
     await publishContacts(t, tenant, 1_000);
     await receiver.waitFor(before + 8, 15_000);
     const response = await t.call('PATCH', `/webhooks/${hook.id}`, { key: tenant.key, body: { enabled: false } });
@@ -266,7 +256,6 @@ describe('410 Gone and disabling', () => {
     expect(disabled[0]!.error_message).toMatch(/disabled before this delivery was sent; nothing was sent/);
     // In-flight requests finished; none of the disabled ones ever reached the receiver.
     await worker.stop();
-    worker = null;
     const received = new Set(fromPath('/backlog', before).map((r) => r.headers['x-webhook-delivery']));
     expect(received.size).toBe(sent.length);
     for (const row of disabled) expect(received.has(row.id)).toBe(false);
@@ -276,7 +265,7 @@ describe('410 Gone and disabling', () => {
     const tenant = await t.signup();
     const hook = await createWebhook(t, tenant, { url: `${receiver.url}/flaky`, events: ['contact.created'], retryPolicy: 'exponential' });
     receiver.setResponder(() => ({ status: 503 }));
-    worker = startTestWorker(t);
+    startWorker();
     await publishContacts(t, tenant, 1);
     await waitFor(async () => ((await rowsOf(t, tenant.companyId)).length === 2 ? true : null));
     await t.call('PATCH', `/webhooks/${hook.id}`, { key: tenant.key, body: { enabled: false } });
@@ -293,7 +282,7 @@ describe('a secret that cannot be decrypted', () => {
     // As after a SECRET_KEY change: the stored ciphertext was made under another key.
     await t.ctx.pool.query('UPDATE webhooks SET secret_ciphertext = $2 WHERE id = $1', [hook.id, encryptSecret(crypto.randomBytes(32), hook.id, 'a-secret-of-enough-length')]);
     const before = receiver.requests.length;
-    worker = startTestWorker(t);
+    startWorker();
     await publishContacts(t, tenant, 1);
     const [row] = (await waitForDeliveries(t, tenant.companyId, allFinished(1))) as Row[];
     expect(row).toMatchObject({ status: 'failed', error_kind: 'secret_unavailable', claim_count: 1, next_attempt_at: null });
@@ -322,7 +311,7 @@ describe('REST and MCP agree', () => {
     expect((await json(rest400)).error).toMatchObject({ field: 'retryPolicy', message: expect.stringMatching(/none, exponential/) });
 
     receiver.setResponder(scripted([{ status: 500 }, { status: 200 }]));
-    worker = startTestWorker(t);
+    startWorker();
     await publishContacts(t, tenant, 1);
     const rows = await waitForDeliveries(t, tenant.companyId, (all) => all.some((r) => r.status === 'success'), 20_000);
     for (const row of rows) {
@@ -347,7 +336,7 @@ describe('auto-disable', () => {
     const hook = await createWebhook(short, tenant, { url: `${receiver.url}/failing`, events: ['contact.created'], retryPolicy: 'exponential' });
     const healthy = await createWebhook(short, tenant, { url: `${receiver.url}/healthy`, events: ['contact.created'], retryPolicy: 'exponential' });
     receiver.setResponder((r) => ({ status: r.path === '/failing' ? 503 : 200 }));
-    worker = startTestWorker(short);
+    startWorker({}, short);
     await publishContacts(short, tenant, 1);
     const disabled = await waitFor(async () => {
       const got = await json(await short.call('GET', `/webhooks/${hook.id}`, { key: tenant.key }));
@@ -372,7 +361,7 @@ describe('auto-disable', () => {
     // recovering: its first attempt fails, the retry 1 s later succeeds; quiet: fails once, no retries, no more events.
     const script = scripted([{ status: 503 }, { status: 200 }]);
     receiver.setResponder((r) => (r.path === '/quiet' ? { status: 503 } : script(r)));
-    worker = startTestWorker(short);
+    startWorker({}, short);
     await publishContacts(short, tenant, 1);
     const off = await waitFor(async () => {
       const got = await json(await short.call('GET', `/webhooks/${quiet.id}`, { key: tenant.key }));

@@ -1,28 +1,15 @@
 // End to end inside one process: a write publishes events in its transaction, the worker claims and sends them
 // to a real HTTPS receiver, and every outcome lands on the delivery row.
 import crypto from 'node:crypto';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { claimDeliveries, recordOutcomes, releaseExpiredLeases, renewLeases } from '../../src/delivery/queue.js';
 import type { Worker } from '../../src/delivery/worker.js';
 import { withTransaction } from '../../src/db/transaction.js';
 import { publishEvents } from '../../src/events/publish.js';
-import { createTestApp } from '../helpers/app.js';
-import { startHttpsReceiver, type HttpsReceiver } from '../helpers/https-receiver.js';
-import { allFinished, createWebhook, deliveriesOf, json, publishContacts, startTestWorker, waitForDeliveries } from './fixtures.js';
+import { startHttpsReceiver } from '../helpers/https-receiver.js';
+import { allFinished, createWebhook, deliveriesOf, json, publishContacts, startDeliveryFixture, waitForDeliveries } from './fixtures.js';
 
-const t = await createTestApp({ WEBHOOK_ALLOW_PRIVATE: '127.0.0.1/32', WEBHOOK_TIMEOUT_MS: '1500' });
-let receiver: HttpsReceiver;
-let worker: Worker | null = null;
-
-beforeAll(async () => {
-  receiver = await startHttpsReceiver();
-});
-afterEach(async () => {
-  await worker?.stop();
-  worker = null;
-  receiver.setResponder(() => ({ status: 200, body: 'ok' }));
-});
-afterAll(() => receiver.close());
+const { t, receiver, startWorker } = await startDeliveryFixture({ env: { WEBHOOK_TIMEOUT_MS: '1500' }, resetResponder: () => ({ status: 200, body: 'ok' }) });
 
 describe('fan-out and sending', () => {
   it('delivers the stored envelope bytes, signed, and records everything on the row', async () => {
@@ -31,7 +18,7 @@ describe('fan-out and sending', () => {
     const hook = await createWebhook(t, tenant, { url: `${receiver.url}/in`, events: ['contact.created'], secret });
     receiver.setResponder(() => ({ status: 202, body: '{"received":true}' }));
     const before = receiver.requests.length;
-    worker = startTestWorker(t);
+    startWorker();
     const [event] = await publishContacts(t, tenant, 1);
     const [row] = await waitForDeliveries(t, tenant.companyId, allFinished(1));
     const got = receiver.requests.slice(before).find((r) => r.headers['x-webhook-delivery'] === row!.id)!;
@@ -95,7 +82,7 @@ describe('fan-out and sending', () => {
     await createWebhook(t, tenant, { url: `${receiver.url}/down`, events: ['contact.created'] });
     await createWebhook(t, tenant, { url: 'https://127.0.0.1:1/', events: ['contact.created'] });
     receiver.setResponder(() => ({ status: 503, body: 'maintenance' }));
-    worker = startTestWorker(t);
+    startWorker();
     await publishContacts(t, tenant, 1);
     const rows = await waitForDeliveries(t, tenant.companyId, allFinished(2));
     const byUrl = Object.fromEntries(rows.map((r) => [r.url, r]));
@@ -109,7 +96,7 @@ describe('fan-out and sending', () => {
     await publishContacts(t, tenant, 2);
     expect((await t.call('DELETE', `/webhooks/${hook.id}`, { key: tenant.key })).status).toBe(204);
     const before = receiver.requests.length;
-    worker = startTestWorker(t);
+    startWorker();
     await publishContacts(t, tenant, 2); // after deletion: no new rows
     const rows = await waitForDeliveries(t, tenant.companyId, allFinished(2));
     expect(rows).toHaveLength(2);
@@ -125,7 +112,7 @@ describe('fan-out and sending', () => {
     await publishContacts(t, tenant, 1);
     // The deletion committed without seeing the row (as with a concurrent write): remove only the webhook.
     await t.ctx.pool.query('DELETE FROM webhooks WHERE id = $1', [hook.id]);
-    worker = startTestWorker(t);
+    startWorker();
     const [row] = await waitForDeliveries(t, tenant.companyId, allFinished(1));
     expect(row).toMatchObject({ status: 'failed', error_kind: 'webhook_deleted' });
   });
@@ -136,7 +123,7 @@ describe('resend', () => {
     const tenant = await t.signup();
     const hook = await createWebhook(t, tenant, { url: `${receiver.url}/v1`, events: ['contact.created'], secret: 'first-secret-value' });
     receiver.setResponder(() => ({ status: 500, body: 'boom' }));
-    worker = startTestWorker(t);
+    startWorker();
     const [event] = await publishContacts(t, tenant, 1);
     const [original] = await waitForDeliveries(t, tenant.companyId, allFinished(1));
     const originalDetail = await json(await t.call('GET', `/webhook-deliveries/${original!.id}`, { key: tenant.key }));
@@ -180,20 +167,20 @@ describe('isolation, claims and shutdown', () => {
   it('a tarpit webhook holds only its own slots: the healthy webhook’s deliveries all complete meanwhile', async () => {
     const tenant = await t.signup();
     const tarpit = await startHttpsReceiver({ responder: () => ({ hang: true }) });
+    let worker: Worker | undefined;
     try {
       // The tarpit's backlog is older than every healthy row: claiming oldest-first globally would starve them.
       const slow = await createWebhook(t, tenant, { url: `${tarpit.url}/tarpit`, events: ['contact.created'] });
       await publishContacts(t, tenant, 200);
       const healthy = await createWebhook(t, tenant, { url: `${receiver.url}/healthy`, events: ['contact.created'] });
       await publishContacts(t, tenant, 30);
-      worker = startTestWorker(t, { perWebhookCap: 2, perCompanyCap: 8, globalCap: 8, stopDeadlineMs: 100 });
+      worker = startWorker({ perWebhookCap: 2, perCompanyCap: 8, globalCap: 8, stopDeadlineMs: 100 });
       // Well within one tarpit timeout (1.5 s) cycle or two: the healthy webhook never waits behind the backlog.
       const rows = await waitForDeliveries(t, tenant.companyId, (all) => all.filter((r) => r.webhook_id === healthy.id && r.status === 'success').length === 30, 3_000);
       const stuck = rows.filter((r) => r.webhook_id === slow.id);
       expect(stuck.filter((r) => r.status === 'processing').length).toBeLessThanOrEqual(2);
     } finally {
       await worker?.stop();
-      worker = null;
       await tarpit.close();
     }
   });
@@ -203,11 +190,10 @@ describe('isolation, claims and shutdown', () => {
     receiver.setResponder(() => ({ hang: true }));
     await createWebhook(t, tenant, { url: `${receiver.url}/hang`, events: ['contact.created'] });
     const before = receiver.requests.length;
-    worker = startTestWorker(t, { stopDeadlineMs: 100 });
+    const worker = startWorker({ stopDeadlineMs: 100 });
     await publishContacts(t, tenant, 3);
     await receiver.waitFor(before + 3, 5_000);
     await worker.stop();
-    worker = null;
     const rows = await deliveriesOf(t, tenant.companyId);
     expect(rows.map((r) => r.status)).toEqual(['pending', 'pending', 'pending']);
   });
@@ -256,17 +242,13 @@ describe('isolation, claims and shutdown', () => {
     receiver.setResponder(() => ({ status: 200, delayMs: 2_400 }));
     const before = receiver.requests.length;
     const options = { leaseMs: 800, heartbeatMs: 100, pollMs: 100, sender: { timeoutMs: 10_000 } };
-    worker = startTestWorker(t, options);
-    const other = startTestWorker(t, options);
-    try {
-      await publishContacts(t, tenant, 4);
-      const rows = await waitForDeliveries(t, tenant.companyId, allFinished(4), 10_000);
-      expect(rows.every((r) => r.status === 'success')).toBe(true);
-      const sent = receiver.requests.slice(before).map((r) => r.headers['x-webhook-delivery']);
-      expect(sent.sort()).toEqual(rows.map((r) => r.id).sort());
-    } finally {
-      await other.stop();
-    }
+    startWorker(options);
+    startWorker(options);
+    await publishContacts(t, tenant, 4);
+    const rows = await waitForDeliveries(t, tenant.companyId, allFinished(4), 10_000);
+    expect(rows.every((r) => r.status === 'success')).toBe(true);
+    const sent = receiver.requests.slice(before).map((r) => r.headers['x-webhook-delivery']);
+    expect(sent.sort()).toEqual(rows.map((r) => r.id).sort());
   });
 
   it('a late heartbeat renews nothing of the claim another worker took over', async () => {

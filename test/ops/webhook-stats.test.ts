@@ -1,28 +1,17 @@
 // Webhook health (spec §12): the worker's results feed the hourly rollup; GET /webhooks/{id}/stats, the
 // successRate24h of lists and MCP get_webhook_stats read it. Real worker, real HTTPS receiver, real MCP client.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Worker } from '../../src/delivery/worker.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { DURATION_BUCKET_BOUNDS_MS, percentileFromHistogram } from '../../src/ops/stats.js';
-import { createTestApp, type Tenant } from '../helpers/app.js';
+import type { Tenant } from '../helpers/app.js';
 import { listen } from '../helpers/http-server.js';
-import { startHttpsReceiver, type HttpsReceiver } from '../helpers/https-receiver.js';
 import { connectMcp } from '../helpers/mcp.js';
-import { allFinished, createWebhook, json, publishContacts, startTestWorker, waitForDeliveries } from '../delivery/fixtures.js';
+import { allFinished, createWebhook, json, publishContacts, startDeliveryFixture, waitForDeliveries } from '../delivery/fixtures.js';
 
-const t = await createTestApp({ WEBHOOK_ALLOW_PRIVATE: '127.0.0.1/32', WEBHOOK_TIMEOUT_MS: '1500' });
-let receiver: HttpsReceiver;
-let worker: Worker | null = null;
+const { t, receiver, startWorker } = await startDeliveryFixture({
+  env: { WEBHOOK_TIMEOUT_MS: '1500' },
+  receiver: { responder: (request) => (request.path === '/bad' ? { status: 503, body: 'down' } : { status: 200, body: 'ok' }) },
+});
 const HOUR_MS = 3_600_000;
-
-beforeAll(async () => {
-  receiver = await startHttpsReceiver();
-  receiver.setResponder((request) => (request.path === '/bad' ? { status: 503, body: 'down' } : { status: 200, body: 'ok' }));
-});
-afterEach(async () => {
-  await worker?.stop();
-  worker = null;
-});
-afterAll(() => receiver.close());
 
 const emptyHistogram = () => Array<number>(DURATION_BUCKET_BOUNDS_MS.length + 1).fill(0);
 
@@ -40,7 +29,7 @@ describe('recorded results feed the stats', () => {
     const ok = await createWebhook(t, tenant, { url: `${receiver.url}/ok`, events: ['contact.created'] });
     const bad = await createWebhook(t, tenant, { url: `${receiver.url}/bad`, events: ['contact.created'] });
     const idle = await createWebhook(t, tenant, { url: `${receiver.url}/idle`, events: ['deal.created'] });
-    worker = startTestWorker(t);
+    startWorker();
     await publishContacts(t, tenant, 3);
     await waitForDeliveries(t, tenant.companyId, allFinished(6));
 

@@ -5,24 +5,18 @@
 // and refused names get a 400 naming the header.
 import crypto from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import type { Worker } from '../../src/delivery/worker.js';
-import { createTestApp, type Tenant } from '../helpers/app.js';
+import { describe, expect, it } from 'vitest';
+import type { Tenant } from '../helpers/app.js';
 import { listen } from '../helpers/http-server.js';
-import { startHttpsReceiver, type ReceivedRequest } from '../helpers/https-receiver.js';
+import type { ReceivedRequest } from '../helpers/https-receiver.js';
 import { connectMcp } from '../helpers/mcp.js';
-import { allFinished, createWebhook, deliveriesOf, json, publishContacts, startTestWorker, waitForDeliveries } from '../delivery/fixtures.js';
+import { allFinished, createWebhook, deliveriesOf, json, publishContacts, startDeliveryFixture, waitForDeliveries } from '../delivery/fixtures.js';
 
 const TIMEOUT_MS = 1_500;
-const t = await createTestApp({ WEBHOOK_ALLOW_PRIVATE: '127.0.0.1/32', WEBHOOK_RETRY_SCHEDULE: '1s', WEBHOOK_TIMEOUT_MS: String(TIMEOUT_MS) });
-const receiver = await startHttpsReceiver();
-let worker: Worker | null = null;
-afterEach(async () => {
-  await worker?.stop();
-  worker = null;
-  receiver.setResponder(() => ({ status: 200 }));
+const { t, receiver, startWorker } = await startDeliveryFixture({
+  env: { WEBHOOK_RETRY_SCHEDULE: '1s', WEBHOOK_TIMEOUT_MS: String(TIMEOUT_MS) },
+  resetResponder: () => ({ status: 200 }),
 });
-afterAll(() => receiver.close());
 
 const header = (r: ReceivedRequest, name: string) => r.headers[name] as string;
 function standardOk(r: ReceivedRequest, secret: string): boolean {
@@ -53,7 +47,7 @@ describe('webhook-id and signatures on every kind of delivery', () => {
     const secret = 'toolkit-secret-0123456789';
     const hook = await createWebhook(t, tenant, { url: `${receiver.url}/ids`, events: ['contact.created'], secret, retryPolicy: 'exponential' });
     receiver.setResponder(() => ({ status: 503 }));
-    worker = startTestWorker(t);
+    startWorker();
     const [event] = await publishContacts(t, tenant, 1);
     let rows = await waitForDeliveries(t, tenant.companyId, (r) => r.length === 2 && r.every((d) => d.status === 'failed'));
     const resent = await t.call('POST', `/webhook-deliveries/${rows[1]!.id}/resend`, { key: tenant.key });
@@ -124,7 +118,7 @@ describe('secret rotation with zero failed verifications while deliveries flow',
       else failures++;
       return { status: standardOk(r, current) ? 204 : 401 };
     });
-    worker = startTestWorker(t);
+    startWorker();
     const stop = flow(tenant);
     await until(() => verified >= 10, 'deliveries before the rotation');
     const rotated = await rotate(tenant, hook.id, {});
@@ -158,7 +152,7 @@ describe('secret rotation with zero failed verifications while deliveries flow',
       else failures++;
       return { status: ok ? 204 : 401 };
     });
-    worker = startTestWorker(t);
+    startWorker();
     const stop = flow(tenant);
     await until(() => verified >= 10, 'deliveries before the procedure');
     accepted = [oldSecret, chosen]; // 1. the receiver accepts both
@@ -178,7 +172,7 @@ describe('secret rotation with zero failed verifications while deliveries flow',
   it('a second rotation ends the first one’s overlap; overlapHours 0 ends it at once; setting the secret directly ends it too', async () => {
     const tenant = await t.signup();
     const hook = await createWebhook(t, tenant, { url: `${receiver.url}/rotate-c`, events: ['contact.created'], secret: 'rotation-c-secret-000' });
-    worker = startTestWorker(t);
+    startWorker();
     const deliverOne = async () => {
       const count = onPath('/rotate-c').length;
       await publishContacts(t, tenant, 1);
@@ -271,7 +265,7 @@ describe('custom request headers', () => {
     const { rows } = await t.ctx.pool.query('SELECT headers_ciphertext, header_names FROM webhooks WHERE id = $1', [hook.id]);
     expect((rows[0].headers_ciphertext as Buffer).includes(Buffer.from('gateway-token-123'))).toBe(false);
 
-    worker = startTestWorker(t);
+    startWorker();
     await publishContacts(t, tenant, 1);
     const [row] = await waitForDeliveries(t, tenant.companyId, allFinished(1));
     const got = onPath('/custom').at(-1)!;
