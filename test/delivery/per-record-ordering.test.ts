@@ -1,19 +1,12 @@
 // Per-record ordering (spec §13) with the real worker and a real HTTPS receiver: 8 concurrent writers to 10
 // records, and the receiver sees each record's events one at a time in record-version order; a record whose
 // delivery fails (retries on) holds back only its own later events, and its final failure releases them.
-import { afterAll, describe, expect, it } from 'vitest';
-import { createTestApp, type Tenant } from '../helpers/app.js';
-import { startHttpsReceiver, type ReceivedRequest } from '../helpers/https-receiver.js';
-import { createWebhook, startTestWorker } from './fixtures.js';
+import { describe, expect, it } from 'vitest';
+import type { Tenant } from '../helpers/app.js';
+import type { ReceivedRequest } from '../helpers/https-receiver.js';
+import { createWebhook, startDeliveryFixture } from './fixtures.js';
 
-const t = await createTestApp({ WEBHOOK_ALLOW_PRIVATE: '127.0.0.1/32', WEBHOOK_TIMEOUT_MS: '3000', WEBHOOK_RETRY_SCHEDULE: '1s,1s' });
-const receiver = await startHttpsReceiver();
-// Started by the first test once its writes are queued, so each record has a backlog the worker could reorder.
-let worker: ReturnType<typeof startTestWorker> | null = null;
-afterAll(async () => {
-  await worker?.stop();
-  await receiver.close();
-});
+const { t, receiver, startWorker } = await startDeliveryFixture({ env: { WEBHOOK_TIMEOUT_MS: '3000', WEBHOOK_RETRY_SCHEDULE: '1s,1s' } });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -79,7 +72,7 @@ describe('per-record ordering', () => {
       }),
     );
     // Every write is queued before the worker starts: up to 32 slots for this webhook, 12 events per record waiting.
-    worker = startTestWorker(t);
+    startWorker();
     await until(() => watched.seen.length >= writes, `${writes} deliveries`);
     expect(watched.seen).toHaveLength(writes);
     expect(watched.overlaps()).toBe(0);
@@ -92,7 +85,7 @@ describe('per-record ordering', () => {
 
   it('a failing delivery (retries on) holds back only its own record; success or a final failure releases the next', async () => {
     const tenant = await t.signup();
-    worker ??= startTestWorker(t);
+    startWorker();
     const [waits, flows, gives] = await contacts(tenant, 3);
     const hook = await createWebhook(t, tenant, { url: `${receiver.url}/held`, events: ['contact.updated'], ordering: 'per-record', retryPolicy: 'exponential' });
     expect(hook.retryPolicy).toBe('exponential');

@@ -1,15 +1,13 @@
 // Record versions (spec §10): 1 for the event that created a record, +1 for every later event about it
 // (fan-out and deletes included), gap-free and in commit order per record — also under concurrent writers — and
 // sent as X-Webhook-Record-Version on every delivery.
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createRecord, deleteRecords, linkRecords, updateRecord, updateRecords } from '../../src/crm/index.js';
-import type { Worker } from '../../src/delivery/worker.js';
-import { createTestApp, type Tenant } from '../helpers/app.js';
-import { startHttpsReceiver } from '../helpers/https-receiver.js';
+import type { Tenant } from '../helpers/app.js';
 import { principalOf } from '../crm/helpers.js';
-import { allFinished, createWebhook, startTestWorker, waitForDeliveries } from '../delivery/fixtures.js';
+import { allFinished, createWebhook, startDeliveryFixture, waitForDeliveries } from '../delivery/fixtures.js';
 
-const t = await createTestApp({ WEBHOOK_ALLOW_PRIVATE: '127.0.0.1/32', WEBHOOK_TIMEOUT_MS: '3000' });
+const { t, receiver, startWorker } = await startDeliveryFixture({ env: { WEBHOOK_TIMEOUT_MS: '3000' } });
 const db = t.ctx.db;
 
 interface VersionRow {
@@ -85,19 +83,11 @@ describe('record versions', () => {
 });
 
 describe('X-Webhook-Record-Version', () => {
-  const receiverReady = startHttpsReceiver();
-  let worker: Worker | null = null;
-  afterAll(async () => {
-    await worker?.stop();
-    await (await receiverReady).close();
-  });
-
   it('carries the event’s record version on every delivery, and the delivery log shows it', async () => {
-    const receiver = await receiverReady;
     const tenant: Tenant = await t.signup();
     const principal = principalOf(tenant);
     await createWebhook(t, tenant, { url: `${receiver.url}/versions`, events: ['contact.created', 'contact.updated', 'contact.deleted'] });
-    worker = startTestWorker(t);
+    startWorker();
     const contact = await createRecord(db, principal, 'contact', { firstName: 'A' });
     await updateRecord(db, principal, 'contact', contact.id, { firstName: 'B' });
     await deleteRecords(db, principal, 'contact', [contact.id]);
