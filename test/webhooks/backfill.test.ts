@@ -2,26 +2,22 @@
 // matching record, the filter respected, cancel, a runner that dies mid-job resumed by another without loss or
 // duplicates, tenants apart, bad input named, and MCP answering like REST.
 import { afterAll, describe, expect, it } from 'vitest';
-import { createTestApp, type Tenant } from '../helpers/app.js';
-// After the app (whose import extends zod with .openapi before any schema is built).
+import type { Tenant } from '../helpers/app.js';
+import { createWebhook, startDeliveryFixture } from '../delivery/fixtures.js';
+// After the fixtures, which import the app (whose import extends zod with .openapi before any schema is built).
 import { claimBackfill, runBackfillStep, startBackfillRunner } from '../../src/webhooks/backfill.js';
 import { listen } from '../helpers/http-server.js';
 import { connectMcp } from '../helpers/mcp.js';
-import { startHttpsReceiver, type ReceivedRequest } from '../helpers/https-receiver.js';
-import { createWebhook, startTestWorker } from '../delivery/fixtures.js';
+import type { ReceivedRequest } from '../helpers/https-receiver.js';
 
-const t = await createTestApp({ WEBHOOK_ALLOW_PRIVATE: '127.0.0.1/32' });
+const { t, receiver, startWorker } = await startDeliveryFixture();
 const baseUrl = await listen(t);
-const receiver = await startHttpsReceiver();
-const worker = startTestWorker(t);
+startWorker();
 // The runner of "another worker process"; tests that play a runner by hand stop it first.
 const startRunner = () => startBackfillRunner(t.ctx, { pollMs: 100, batchRecords: 7, backlogWaitMs: 20 });
 let runner = startRunner();
-afterAll(async () => {
-  await runner.stop();
-  await worker.stop();
-  await receiver.close();
-});
+// Stopped before the fixture's worker and receiver: hooks after tests run in the reverse order of registration.
+afterAll(() => runner.stop());
 
 async function post(tenant: Tenant, path: string, body: unknown) {
   const response = await t.call('POST', path, { key: tenant.key, body });

@@ -3,23 +3,17 @@
 // and preview over REST and MCP, with tenants apart.
 import crypto from 'node:crypto';
 import { sql } from 'drizzle-orm';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { withTransaction } from '../../src/db/transaction.js';
 import { publishEvents } from '../../src/events/publish.js';
-import { createTestApp, type Tenant } from '../helpers/app.js';
+import type { Tenant } from '../helpers/app.js';
 import { listen } from '../helpers/http-server.js';
 import { connectMcp } from '../helpers/mcp.js';
-import { startHttpsReceiver } from '../helpers/https-receiver.js';
-import { createWebhook, deliveriesOf, json, startTestWorker, waitForDeliveries } from '../delivery/fixtures.js';
+import { createWebhook, deliveriesOf, json, startDeliveryFixture, waitForDeliveries } from '../delivery/fixtures.js';
 
-const t = await createTestApp({ WEBHOOK_ALLOW_PRIVATE: '127.0.0.1/32' });
+const { t, receiver, startWorker } = await startDeliveryFixture({ receiver: { responder: () => ({ status: 200 }) } });
 const baseUrl = await listen(t);
-const receiver = await startHttpsReceiver({ responder: () => ({ status: 200 }) });
-const worker = startTestWorker(t);
-afterAll(async () => {
-  await worker.stop();
-  await receiver.close();
-});
+startWorker();
 
 async function call(tenant: Tenant, method: string, path: string, body?: unknown) {
   const response = await t.call(method, path, { key: tenant.key, body });

@@ -2,19 +2,12 @@
 // only (also a disabled one, also one not subscribed to anything it matches), visible in the delivery log, never
 // in the event feed and never recovered; admins only; other companies' webhooks are not found.
 import crypto from 'node:crypto';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readEventFeed } from '../../src/events/feed.js';
-import { createTestApp } from '../helpers/app.js';
-import { startHttpsReceiver } from '../helpers/https-receiver.js';
-import { createWebhook, deliveriesOf, json, startTestWorker, waitForDeliveries } from '../delivery/fixtures.js';
+import { createWebhook, deliveriesOf, json, startDeliveryFixture, waitForDeliveries } from '../delivery/fixtures.js';
 
-const t = await createTestApp({ WEBHOOK_ALLOW_PRIVATE: '127.0.0.1/32' });
-const receiver = await startHttpsReceiver({ responder: (r) => (r.path === '/broken' ? { status: 500, body: 'nope' } : { status: 204 }) });
-const worker = startTestWorker(t);
-afterAll(async () => {
-  await worker.stop();
-  await receiver.close();
-});
+const { t, receiver, startWorker } = await startDeliveryFixture({ receiver: { responder: (r) => (r.path === '/broken' ? { status: 500, body: 'nope' } : { status: 204 }) } });
+startWorker();
 
 async function sendTest(webhookId: string, key: string) {
   const response = await t.call('POST', `/webhooks/${webhookId}/test`, { key });
