@@ -1,15 +1,13 @@
 // Every MCP tool driven by the SDK's own Client over Streamable HTTP against a real listening server.
 import crypto from 'node:crypto';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { EVENT_NAMES } from '../../src/events/catalog.js';
-import { createTestApp, type Tenant } from '../helpers/app.js';
+import type { Tenant } from '../helpers/app.js';
 import { listen } from '../helpers/http-server.js';
 import { connectMcp, type McpSession } from '../helpers/mcp.js';
-import { startHttpsReceiver, type HttpsReceiver } from '../helpers/https-receiver.js';
-import { startTestWorker } from '../delivery/fixtures.js';
-import type { Worker } from '../../src/delivery/worker.js';
+import { startDeliveryFixture } from '../delivery/fixtures.js';
 
-const t = await createTestApp({ WEBHOOK_ALLOW_PRIVATE: '127.0.0.1/32' });
+const { t, receiver, startWorker } = await startDeliveryFixture();
 const baseUrl = await listen(t);
 
 let admin: Tenant;
@@ -17,8 +15,6 @@ let other: Tenant;
 let mcp: McpSession;
 let otherMcp: McpSession;
 let memberMcp: McpSession;
-let receiver: HttpsReceiver;
-let worker: Worker;
 
 async function eventsOf(companyId: string): Promise<Array<{ name: string; body: any }>> {
   const { rows } = await t.ctx.pool.query('SELECT name, body FROM events WHERE company_id = $1 ORDER BY created_at, id', [companyId]);
@@ -46,13 +42,7 @@ const login = await t.call('POST', '/auth/login', { body: { email, password: 'me
 const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
 const memberKey = (await (await t.call('POST', '/api-keys', { cookie, body: { name: 'member' } })).json()) as { key: string };
 memberMcp = await connectMcp(baseUrl, memberKey.key);
-receiver = await startHttpsReceiver();
-worker = startTestWorker(t);
-
-afterAll(async () => {
-  await worker?.stop();
-  await receiver?.close();
-});
+startWorker();
 
 describe('the endpoint', () => {
   it('refuses a request without a key, or with a wrong one', async () => {

@@ -1,27 +1,20 @@
 // recover_webhook_deliveries and test_webhook through the SDK's own MCP client against a real listening server,
 // with the real worker and an HTTPS receiver: the same answers as REST, errors naming the field, tenants apart.
 import crypto from 'node:crypto';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { withTransaction } from '../../src/db/transaction.js';
 import { publishEvents } from '../../src/events/publish.js';
-import { createTestApp } from '../helpers/app.js';
 import { listen } from '../helpers/http-server.js';
 import { connectMcp } from '../helpers/mcp.js';
-import { startHttpsReceiver } from '../helpers/https-receiver.js';
-import { allFinished, createWebhook, deliveriesOf, startTestWorker, waitForDeliveries } from '../delivery/fixtures.js';
+import { allFinished, createWebhook, deliveriesOf, startDeliveryFixture, waitForDeliveries } from '../delivery/fixtures.js';
 
-const t = await createTestApp({ WEBHOOK_ALLOW_PRIVATE: '127.0.0.1/32' });
+const { t, receiver, startWorker } = await startDeliveryFixture({ receiver: { responder: () => ({ status: 502 }) } });
 const baseUrl = await listen(t);
 const admin = await t.signup({ companyName: 'Recover Co' });
 const other = await t.signup({ companyName: 'Other Co' });
 const mcp = await connectMcp(baseUrl, admin.key);
 const otherMcp = await connectMcp(baseUrl, other.key);
-const receiver = await startHttpsReceiver({ responder: () => ({ status: 502 }) });
-const worker = startTestWorker(t);
-afterAll(async () => {
-  await worker.stop();
-  await receiver.close();
-});
+const worker = startWorker();
 
 const since = () => new Date(Date.now() - 3_600_000).toISOString();
 
@@ -76,28 +69,24 @@ describe('test_webhook', () => {
     const secret = 'mcp-test-secret-123';
     const hook = await createWebhook(t, admin, { url: `${receiver.url}/mcp-test`, events: ['task.created'], secret });
     receiver.setResponder(() => ({ status: 200, body: 'ok' }));
-    const restarted = startTestWorker(t);
-    try {
-      const result = await mcp.call('test_webhook', { id: hook.id });
-      expect(result.isError).toBeFalsy();
-      expect(result.structuredContent).toMatchObject({ webhookId: hook.id, event: 'webhook.test', trigger: 'test', status: 'pending' });
-      const id = result.structuredContent.id;
-      let delivery: any;
-      for (let i = 0; i < 200; i++) {
-        delivery = (await mcp.call('get_webhook_delivery', { id })).structuredContent;
-        if (delivery.status !== 'pending' && delivery.status !== 'processing') break;
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      expect(delivery).toMatchObject({ status: 'success', statusCode: 200, event: 'webhook.test' });
-      const request = receiver.requests.find((r) => r.headers['x-webhook-delivery'] === id)!;
-      expect(request.headers['x-webhook-signature']).toBe(crypto.createHmac('sha256', secret).update(request.body).digest('hex'));
-      // The delivery log lists it through MCP too (its output schema accepts the test event).
-      const listed = await mcp.call('list_webhook_deliveries', { webhookId: hook.id });
-      expect(listed.isError).toBeFalsy();
-      expect(listed.structuredContent.items.map((d: any) => d.event)).toEqual(['webhook.test']);
-    } finally {
-      await restarted.stop();
+    startWorker();
+    const result = await mcp.call('test_webhook', { id: hook.id });
+    expect(result.isError).toBeFalsy();
+    expect(result.structuredContent).toMatchObject({ webhookId: hook.id, event: 'webhook.test', trigger: 'test', status: 'pending' });
+    const id = result.structuredContent.id;
+    let delivery: any;
+    for (let i = 0; i < 200; i++) {
+      delivery = (await mcp.call('get_webhook_delivery', { id })).structuredContent;
+      if (delivery.status !== 'pending' && delivery.status !== 'processing') break;
+      await new Promise((r) => setTimeout(r, 50));
     }
+    expect(delivery).toMatchObject({ status: 'success', statusCode: 200, event: 'webhook.test' });
+    const request = receiver.requests.find((r) => r.headers['x-webhook-delivery'] === id)!;
+    expect(request.headers['x-webhook-signature']).toBe(crypto.createHmac('sha256', secret).update(request.body).digest('hex'));
+    // The delivery log lists it through MCP too (its output schema accepts the test event).
+    const listed = await mcp.call('list_webhook_deliveries', { webhookId: hook.id });
+    expect(listed.isError).toBeFalsy();
+    expect(listed.structuredContent.items.map((d: any) => d.event)).toEqual(['webhook.test']);
     const foreign = await otherMcp.call('test_webhook', { id: hook.id });
     expect(foreign.isError).toBe(true);
     expect(foreign.text).toMatch(/was not found/);
