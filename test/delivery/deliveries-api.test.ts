@@ -1,16 +1,14 @@
 // The delivery log over REST: newest first, search on url and event name, every filter, pages with a total,
 // validation, roles and tenants. Rows come from real sends (a receiver that fails one path).
 import crypto from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { withTransaction } from '../../src/db/transaction.js';
 import { claimDeliveries, releaseClaims } from '../../src/delivery/queue.js';
 import { publishEvents } from '../../src/events/publish.js';
-import { createTestApp, type Tenant } from '../helpers/app.js';
-import { startHttpsReceiver, type HttpsReceiver } from '../helpers/https-receiver.js';
-import { allFinished, createWebhook, json, startTestWorker, waitForDeliveries } from './fixtures.js';
+import type { Tenant } from '../helpers/app.js';
+import { allFinished, createWebhook, json, startDeliveryFixture, waitForDeliveries } from './fixtures.js';
 
-const t = await createTestApp({ WEBHOOK_ALLOW_PRIVATE: '127.0.0.1/32' });
-let receiver: HttpsReceiver;
+const { t, receiver, startWorker } = await startDeliveryFixture({ receiver: { responder: (r) => (r.path.startsWith('/fail') ? { status: 500 } : { status: 200 }) } });
 let tenant: Tenant;
 let other: Tenant;
 let okHook: any;
@@ -18,13 +16,12 @@ let failHook: any;
 const entity = crypto.randomUUID();
 
 beforeAll(async () => {
-  receiver = await startHttpsReceiver({ responder: (r) => (r.path.startsWith('/fail') ? { status: 500 } : { status: 200 }) });
   tenant = await t.signup();
   other = await t.signup();
   okHook = await createWebhook(t, tenant, { url: `${receiver.url}/ok/Zapier-Sync`, events: ['contact.created', 'deal.updated'] });
   failHook = await createWebhook(t, tenant, { url: `${receiver.url}/fail/make`, events: ['contact.created'] });
   await createWebhook(t, other, { url: `${receiver.url}/ok/other`, events: ['contact.created'] });
-  const worker = startTestWorker(t);
+  const worker = startWorker();
   const actor = { companyId: tenant.companyId, userId: tenant.userId };
   // Three writes at distinct times: 2 contacts (4 deliveries), 1 deal (1), 1 contact for `entity` (2).
   await withTransaction(t.ctx.db, (tx) => publishEvents(tx, actor, [0, 1].map(() => ({ name: 'contact.created' as const, entityId: crypto.randomUUID(), payload: {} }))));
@@ -35,7 +32,6 @@ beforeAll(async () => {
   await waitForDeliveries(t, other.companyId, allFinished(1));
   await worker.stop();
 });
-afterAll(() => receiver.close());
 
 async function list(query: string, key = tenant.key) {
   const response = await t.call('GET', `/webhook-deliveries${query}`, { key });

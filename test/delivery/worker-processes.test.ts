@@ -3,38 +3,23 @@
 // heartbeat, not the request timeout, keeps a lease alive); one frozen with SIGSTOP past its lease cannot
 // record over the result of the worker that took its claims; and two sharing a database never send one claim
 // twice.
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { ChildProcess } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
 import { WORKER_DEFAULTS } from '../../src/delivery/worker.js';
-import { createTestApp, TEST_SECRET_KEY } from '../helpers/app.js';
-import { startHttpsReceiver, type HttpsReceiver } from '../helpers/https-receiver.js';
-import { allFinished, createWebhook, deliveriesOf, publishContacts, waitForDeliveries } from './fixtures.js';
+import { allFinished, createWebhook, deliveriesOf, exited, publishContacts, startDeliveryFixture, waitForDeliveries } from './fixtures.js';
 
-const t = await createTestApp({ WEBHOOK_ALLOW_PRIVATE: '127.0.0.1/32' });
-let receiver: HttpsReceiver;
-const children = new Set<ChildProcess>();
+const fixture = await startDeliveryFixture();
+const { t, receiver } = fixture;
 
-function startWorkerProcess(env: Record<string, string> = {}): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.resolve('src/main.ts'), '--role', 'worker'], {
-    env: {
-      ...process.env,
-      DATABASE_URL: t.database.url,
-      SECRET_KEY: TEST_SECRET_KEY,
-      WEBHOOK_ALLOW_PRIVATE: '127.0.0.1/32',
+const startWorkerProcess = (env: Record<string, string> = {}): ChildProcess =>
+  fixture.startWorkerProcess(
+    {
       WEBHOOK_TIMEOUT_MS: '30000', // the lease does not depend on it: the heartbeat renews leases while requests run
       WEBHOOK_LEASE_MS: '3000',
-      NODE_EXTRA_CA_CERTS: receiver.caCertPath,
-      LOG_LEVEL: 'info',
       ...env,
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout!.setEncoding('utf8');
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  return child;
-}
+    { output: true },
+  );
 
 /** Resolves once the process has logged that its worker loop runs. */
 function started(child: ChildProcess): Promise<void> {
@@ -51,16 +36,7 @@ function started(child: ChildProcess): Promise<void> {
   });
 }
 
-const exited = (child: ChildProcess) => new Promise<number | null>((resolve) => (child.exitCode !== null || child.signalCode ? resolve(child.exitCode) : child.once('exit', (code) => resolve(code))));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-beforeAll(async () => {
-  receiver = await startHttpsReceiver();
-});
-afterEach(async () => {
-  for (const child of children) child.kill('SIGKILL');
-});
-afterAll(() => receiver.close());
 
 describe('worker processes', () => {
   it('a worker killed with SIGKILL mid-batch: after a restart every delivery completes, its claims after one lease, not the request timeout', async () => {

@@ -1,40 +1,14 @@
 // A backfill survives kill -9: a worker process (src/main.ts --role worker) killed mid-job leaves a job that a
 // second worker process resumes from its cursor after the lease, and the receiver gets exactly one snapshot per
 // record — none lost, none twice.
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { createTestApp, TEST_SECRET_KEY } from '../helpers/app.js';
-import { startHttpsReceiver } from '../helpers/https-receiver.js';
-import { createWebhook } from '../delivery/fixtures.js';
+import { describe, expect, it } from 'vitest';
+import { createWebhook, exited, startDeliveryFixture } from '../delivery/fixtures.js';
 
-const t = await createTestApp({ WEBHOOK_ALLOW_PRIVATE: '127.0.0.1/32' });
-const receiver = await startHttpsReceiver();
-const children = new Set<ChildProcess>();
-afterEach(() => {
-  for (const child of children) child.kill('SIGKILL');
-});
-afterAll(() => receiver.close());
+const fixture = await startDeliveryFixture();
+const { t, receiver } = fixture;
+// A killed runner's job is resumed after max(2 × 1 s, 5 s).
+const startWorkerProcess = () => fixture.startWorkerProcess({ WEBHOOK_LEASE_MS: '1000' });
 
-function startWorkerProcess(): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.resolve('src/main.ts'), '--role', 'worker'], {
-    env: {
-      ...process.env,
-      DATABASE_URL: t.database.url,
-      SECRET_KEY: TEST_SECRET_KEY,
-      WEBHOOK_ALLOW_PRIVATE: '127.0.0.1/32',
-      WEBHOOK_LEASE_MS: '1000', // a killed runner's job is resumed after max(2 × 1 s, 5 s)
-      NODE_EXTRA_CA_CERTS: receiver.caCertPath,
-      LOG_LEVEL: 'info',
-    },
-    stdio: ['ignore', 'ignore', 'ignore'],
-  });
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  return child;
-}
-
-const exited = (child: ChildProcess) => new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode ? resolve() : child.once('exit', () => resolve())));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function jobOf(key: string, webhookId: string, jobId: string) {
