@@ -1,22 +1,23 @@
 // GET /metrics: Prometheus text a scraper accepts, the METRICS_TOKEN guard, counters that move with real
 // deliveries to an HTTPS receiver (in-process and in a worker-only process on METRICS_PORT), queue gauges
 // read from the database, and no label that names a company, webhook or URL.
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import type { AppContext } from '../../src/context.js';
 import { createDb, createPool } from '../../src/db/pool.js';
 import { createApp } from '../../src/http/app.js';
 import { envelopeTimestamp } from '../../src/ops/metrics.js';
-import { createTestApp, TEST_SECRET_KEY } from '../helpers/app.js';
-import { startHttpsReceiver, testPki } from '../helpers/https-receiver.js';
+import { TEST_SECRET_KEY } from '../helpers/app.js';
+import { testPki } from '../helpers/https-receiver.js';
 import { runScript } from '../helpers/server-process.js';
-import { allFinished, createWebhook, publishContacts, startTestWorker, waitForDeliveries } from '../delivery/fixtures.js';
+import { allFinished, createWebhook, publishContacts, startDeliveryFixture, waitForDeliveries } from '../delivery/fixtures.js';
 
 const TOKEN = 'scrape-token-0123456789';
 // A retry waits 10 minutes here: it stays "scheduled" for the whole test, however slow the machine.
-const t = await createTestApp({ WEBHOOK_ALLOW_PRIVATE: '127.0.0.1/32', WEBHOOK_TIMEOUT_MS: '2000', WEBHOOK_RETRY_SCHEDULE: '10m', METRICS_TOKEN: TOKEN });
-const receiver = await startHttpsReceiver();
-afterAll(() => receiver.close());
+const { t, receiver, startWorker } = await startDeliveryFixture({
+  env: { WEBHOOK_TIMEOUT_MS: '2000', WEBHOOK_RETRY_SCHEDULE: '10m', METRICS_TOKEN: TOKEN },
+  resetResponder: () => ({ status: 200, body: 'ok' }),
+});
 
 async function scrape(app = t.app, headers: Record<string, string> = { authorization: `Bearer ${TOKEN}` }): Promise<Response> {
   return app.request('http://localhost/metrics', { headers });
@@ -89,28 +90,23 @@ describe('GET /metrics', () => {
     const ok = await createWebhook(t, tenant, { url: `${receiver.url}/ok`, events: ['contact.created'], secret: 'whsec-metrics-0123456789' });
     const before = await read();
     receiver.setResponder(() => ({ status: 200, body: 'ok' }));
-    const worker = startTestWorker(t);
-    try {
-      await publishContacts(t, tenant, 3);
-      await waitForDeliveries(t, tenant.companyId, allFinished(3));
-      const afterSuccess = await read();
-      expect(value(afterSuccess, SUCCESS) - value(before, SUCCESS)).toBe(3);
-      expect(value(afterSuccess, 'switchboard_delivery_request_duration_seconds_count{outcome="success"}') - value(before, 'switchboard_delivery_request_duration_seconds_count{outcome="success"}')).toBe(3);
-      expect(value(afterSuccess, 'switchboard_delivery_commit_to_result_seconds_count{outcome="success"}') - value(before, 'switchboard_delivery_commit_to_result_seconds_count{outcome="success"}')).toBe(3);
-      expect(value(afterSuccess, 'switchboard_delivery_commit_to_result_seconds_sum{outcome="success"}')).toBeGreaterThan(value(before, 'switchboard_delivery_commit_to_result_seconds_sum{outcome="success"}'));
+    startWorker();
+    await publishContacts(t, tenant, 3);
+    await waitForDeliveries(t, tenant.companyId, allFinished(3));
+    const afterSuccess = await read();
+    expect(value(afterSuccess, SUCCESS) - value(before, SUCCESS)).toBe(3);
+    expect(value(afterSuccess, 'switchboard_delivery_request_duration_seconds_count{outcome="success"}') - value(before, 'switchboard_delivery_request_duration_seconds_count{outcome="success"}')).toBe(3);
+    expect(value(afterSuccess, 'switchboard_delivery_commit_to_result_seconds_count{outcome="success"}') - value(before, 'switchboard_delivery_commit_to_result_seconds_count{outcome="success"}')).toBe(3);
+    expect(value(afterSuccess, 'switchboard_delivery_commit_to_result_seconds_sum{outcome="success"}')).toBeGreaterThan(value(before, 'switchboard_delivery_commit_to_result_seconds_sum{outcome="success"}'));
 
-      receiver.setResponder(() => ({ status: 503, body: 'down' }));
-      await publishContacts(t, tenant, 2);
-      await waitForDeliveries(t, tenant.companyId, allFinished(5));
-      const text = await (await scrape()).text();
-      const afterFailure = samples(text);
-      expect(value(afterFailure, FAILED_HTTP) - value(before, FAILED_HTTP)).toBe(2);
-      expect(value(afterFailure, SUCCESS) - value(before, SUCCESS)).toBe(3);
-      for (const secret of [tenant.companyId, tenant.userId, ok.id, receiver.url]) expect(text).not.toContain(secret);
-    } finally {
-      await worker.stop();
-      receiver.setResponder(() => ({ status: 200, body: 'ok' }));
-    }
+    receiver.setResponder(() => ({ status: 503, body: 'down' }));
+    await publishContacts(t, tenant, 2);
+    await waitForDeliveries(t, tenant.companyId, allFinished(5));
+    const text = await (await scrape()).text();
+    const afterFailure = samples(text);
+    expect(value(afterFailure, FAILED_HTTP) - value(before, FAILED_HTTP)).toBe(2);
+    expect(value(afterFailure, SUCCESS) - value(before, SUCCESS)).toBe(3);
+    for (const secret of [tenant.companyId, tenant.userId, ok.id, receiver.url]) expect(text).not.toContain(secret);
   });
 
   it('reports the queue: pending deliveries and the age of the oldest', async () => {
@@ -138,15 +134,11 @@ describe('GET /metrics', () => {
     await createWebhook(t, tenant, { url: `${receiver.url}/flaky`, events: ['contact.created'], retryPolicy: 'exponential' });
     receiver.setResponder(() => ({ status: 503, body: 'try later' }));
     const before = await read();
-    const worker = startTestWorker(t);
-    try {
-      await publishContacts(t, tenant, 1);
-      // The first attempt fails and its retry waits ~10 minutes.
-      await waitForDeliveries(t, tenant.companyId, (rows) => rows.some((r) => r.status === 'failed') && rows.length === 2);
-    } finally {
-      await worker.stop();
-      receiver.setResponder(() => ({ status: 200, body: 'ok' }));
-    }
+    const worker = startWorker();
+    await publishContacts(t, tenant, 1);
+    // The first attempt fails and its retry waits ~10 minutes.
+    await waitForDeliveries(t, tenant.companyId, (rows) => rows.some((r) => r.status === 'failed') && rows.length === 2);
+    await worker.stop();
     const pool = createPool(t.database.url, 1); // a pool of its own: no cached queue figures
     try {
       const m = await read(createApp({ ...t.ctx, pool, db: createDb(pool) }));
