@@ -4,12 +4,12 @@
 // login over HTTP (scrypt, on libuv's thread pool like dns.lookup) stays fast while the dead lookups wait.
 import { afterAll, describe, expect, it } from 'vitest';
 import { dnsBudgetMs } from '../../src/delivery/sender.js';
-import { WORKER_DEFAULTS, type Worker } from '../../src/delivery/worker.js';
-import { createTestApp, type Tenant } from '../helpers/app.js';
+import { WORKER_DEFAULTS } from '../../src/delivery/worker.js';
+import type { Tenant } from '../helpers/app.js';
 import { startDnsServer } from '../helpers/dns-server.js';
 import { listen } from '../helpers/http-server.js';
 import { startHttpsReceiver } from '../helpers/https-receiver.js';
-import { createWebhook, deliveriesOf, publishContacts, startTestWorker, waitForDeliveries, type DeliveryRow } from './fixtures.js';
+import { createWebhook, deliveriesOf, publishContacts, startDeliveryFixture, waitForDeliveries, type DeliveryRow } from './fixtures.js';
 
 const TIMEOUT_MS = 8_000; // → a DNS budget of 4 s per delivery
 /** The dead webhook's backlog is topped up by this many whenever fewer are pending, for as long as the test measures. */
@@ -24,13 +24,12 @@ const LOGIN_SAMPLES = 9;
 const LOGIN_BOUND_MS = 500;
 
 const dnsServer = await startDnsServer();
-const t = await createTestApp({ WEBHOOK_ALLOW_PRIVATE: '127.0.0.1/32', WEBHOOK_TIMEOUT_MS: String(TIMEOUT_MS), WEBHOOK_DNS_SERVERS: dnsServer.address });
+const { t, receiver, startWorker } = await startDeliveryFixture({ env: { WEBHOOK_TIMEOUT_MS: String(TIMEOUT_MS), WEBHOOK_DNS_SERVERS: dnsServer.address } });
 const baseUrl = await listen(t);
-const receivers = await Promise.all([startHttpsReceiver(), startHttpsReceiver(), startHttpsReceiver()]);
-let worker: Worker | null = null;
+const more = await Promise.all([startHttpsReceiver(), startHttpsReceiver()]);
+const receivers = [receiver, ...more];
 afterAll(async () => {
-  await worker?.stop();
-  await Promise.all([...receivers.map((r) => r.close()), dnsServer.close()]);
+  await Promise.all([...more.map((r) => r.close()), dnsServer.close()]);
 });
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
@@ -96,7 +95,7 @@ describe('a webhook whose DNS never answers', () => {
     const idleLoginMs = await loginMedianMs(healthyOwners);
     // The dead webhook keeps its full per-webhook concurrency (no failing-webhook cap), so perWebhookCap dead
     // lookups are in flight at once: the case that stalled libuv's pool before the resolver left it.
-    worker = startTestWorker(t, { failingWebhookCap: WORKER_DEFAULTS.perWebhookCap });
+    startWorker({ failingWebhookCap: WORKER_DEFAULTS.perWebhookCap });
     await publishHealthy();
     await waitHealthy(3 * HEALTHY_PER_WEBHOOK);
     await pointAtFreshNames('baseline'); // both measured rounds start with new names: fresh lookups and TLS handshakes
