@@ -4,8 +4,8 @@
 -- primary key). It is no longer needed: a delivery's url is always a url its webhook had at some moment (set from
 -- webhooks.url when the row is written, refreshed from it at claim). So the urls every webhook of a company has
 -- ever had are kept in webhook_urls, a few rows per webhook; a search matches its term there (ILIKE over the
--- company's rows) and then reads the log rows of each matching (webhook, url) in order through a btree, newest
--- first (src/delivery/queries.ts).
+-- company's rows) and then reads the log rows of each matching url in order through a btree, newest first
+-- (src/delivery/queries.ts).
 CREATE TABLE webhook_urls (
   company_id uuid NOT NULL REFERENCES companies(id) ON DELETE CASCADE,
   -- No foreign key to webhooks: a deleted webhook's urls stay, so its old deliveries are still found by url.
@@ -28,9 +28,9 @@ CREATE TRIGGER webhooks_record_url_insert AFTER INSERT ON webhooks
 CREATE TRIGGER webhooks_record_url_update AFTER UPDATE OF url ON webhooks
   FOR EACH ROW WHEN (OLD.url IS DISTINCT FROM NEW.url) EXECUTE FUNCTION webhooks_record_url();
 
--- The log rows of one (webhook, url), newest first: one ordered index scan per matching url, merged. Without the
--- url in the key, a search for a url the webhook had before a change would read past every delivery made since.
-CREATE INDEX webhook_deliveries_webhook_url_created_idx ON webhook_deliveries (webhook_id, url, created_at DESC, id DESC);
+-- The log rows with one url, newest first: one ordered index scan per matching url, stopping after a page; a
+-- count reads the index alone. Led by the tenant like every index of the log.
+CREATE INDEX webhook_deliveries_company_url_created_idx ON webhook_deliveries (company_id, url, created_at DESC, id DESC);
 
 -- Every url already in use or in the log (deleted webhooks included).
 INSERT INTO webhook_urls (company_id, webhook_id, url) SELECT company_id, id, url FROM webhooks ON CONFLICT DO NOTHING;

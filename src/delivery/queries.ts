@@ -75,19 +75,19 @@ function escapeLike(term: string): string {
   return term.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
-/** Beyond this many matching (webhook, url) pairs a search is one semi-join instead of a merge of ordered scans. */
+/** Beyond this many matching urls and event names a search is one semi-join instead of a scan per branch. */
 const MAX_SEARCH_BRANCHES = 200;
 
 /**
  * How a search selects log rows: `where`, one more condition of the plain query; or `branches`, conditions of
- * which a row matches at most one, each answered in order by an index, so the page is a merge of ordered scans.
+ * which a row matches at most one, each answered newest first by an index.
  *
  * Event names come from a catalog of fifteen, so the term is matched against the catalog here. A url is matched
- * against webhook_urls (migration 0015), the few urls each webhook of the company has ever had, since a
- * delivery's url is always one of its webhook's: each matching (webhook, url) is a branch read through the
- * (webhook_id, url, created_at) index. When the term names events too, each event is a branch of the rows whose
- * url does not match (so no row counts twice), read through (company_id, event, created_at) — an OR of the two
- * would make PostgreSQL collect and sort every match.
+ * against webhook_urls (migration 0015), every url a webhook of the company has had — a delivery's url is always
+ * one of its webhook's — so each matching url is a branch `url = …`, read through the log's (company_id, url,
+ * created_at) index. When the term names events too, each event is a branch of the rows whose url does not
+ * match (so no row counts twice), read through (company_id, event, created_at): an OR of the two would make
+ * PostgreSQL collect and sort every match.
  */
 type SearchPlan = { where: SQL } | { branches: SQL[] };
 
@@ -96,20 +96,19 @@ async function searchPlan(db: DbOrTx, companyId: string, term: string, webhookId
   const names = [...EVENT_NAMES, TEST_EVENT_NAME, ...SNAPSHOT_EVENT_NAMES].filter((name) => name.includes(lower));
   const pattern = `%${escapeLike(term)}%`;
   const eventMatch = sql`${webhookDeliveries.event} IN (${sql.join(names.map((n) => sql`${n}`), sql`, `)})`;
-  const urls = await db.execute<{ webhook_id: string; url: string }>(sql`
-    SELECT webhook_id, url FROM webhook_urls
+  const matched = await db.execute<{ url: string }>(sql`
+    SELECT DISTINCT url FROM webhook_urls
     WHERE company_id = ${companyId} AND url ILIKE ${pattern} ${webhookId ? sql`AND webhook_id = ${webhookId}` : sql``}
-    ORDER BY webhook_id, url LIMIT ${MAX_SEARCH_BRANCHES + 1}`);
-  const pairs = urls.rows;
-  if (pairs.length === 0) return { where: names.length > 0 ? eventMatch : sql`false` };
-  if (pairs.length + names.length > MAX_SEARCH_BRANCHES) {
-    const urlMatch = sql`(${webhookDeliveries.webhookId}, ${webhookDeliveries.url}) IN (
-      SELECT webhook_id, url FROM webhook_urls WHERE company_id = ${companyId} AND url ILIKE ${pattern})`;
+    ORDER BY url LIMIT ${MAX_SEARCH_BRANCHES + 1}`);
+  const urls = matched.rows.map((row) => row.url);
+  if (urls.length === 0) return { where: names.length > 0 ? eventMatch : sql`false` };
+  if (urls.length + names.length > MAX_SEARCH_BRANCHES) {
+    const urlMatch = sql`${webhookDeliveries.url} IN (SELECT url FROM webhook_urls WHERE company_id = ${companyId} AND url ILIKE ${pattern})`;
     return { where: names.length > 0 ? sql`(${urlMatch} OR ${eventMatch})` : urlMatch };
   }
   return {
     branches: [
-      ...pairs.map((p) => and(eq(webhookDeliveries.webhookId, p.webhook_id), eq(webhookDeliveries.url, p.url))!),
+      ...urls.map((url) => eq(webhookDeliveries.url, url)),
       ...names.map((name) => and(eq(webhookDeliveries.event, name), sql`NOT (${webhookDeliveries.url} ILIKE ${pattern})`)!),
     ],
   };
@@ -118,17 +117,23 @@ async function searchPlan(db: DbOrTx, companyId: string, term: string, webhookId
 type ListRow = { [K in keyof typeof listColumns]: DeliveryRow[K] };
 
 /**
- * A page and its capped count read as a UNION ALL of one filtered SELECT per branch, named like the table so the
- * list's columns and order apply to it. PostgreSQL flattens the union into the outer query: the page is a merge
- * of ordered index scans (one per branch) that stops after offset + page size rows, the count an append that
- * stops after the cap.
+ * A page and its capped count over branches (see SearchPlan). The page: each branch's first offset + limit rows
+ * newest first (an ordered index scan that stops there), the union of those sorted and cut to the page. The
+ * count: the branches appended, reading only what their indexes hold where they can, stopping after the cap.
  */
 async function listBranches(db: DbOrTx, where: SQL, branches: SQL[], order: SQL[], limit: number, offset: number): Promise<[ListRow[], Array<{ total: number }>]> {
-  const source = sql`(${sql.join(branches.map((branch) => sql`SELECT * FROM ${webhookDeliveries} WHERE ${and(where, branch)}`), sql` UNION ALL `)}) AS ${webhookDeliveries}`;
+  const names = sql.join(Object.values(listColumns).map((column) => sql.identifier(column.name)), sql`, `);
+  const orderBy = sql.join(order, sql`, `);
+  const page = sql.join(
+    branches.map((branch) => sql`(SELECT ${names} FROM ${webhookDeliveries} WHERE ${and(where, branch)} ORDER BY ${orderBy} LIMIT ${offset + limit})`),
+    sql` UNION ALL `,
+  );
+  const counted = sql.join(branches.map((branch) => sql`SELECT 1 FROM ${webhookDeliveries} WHERE ${and(where, branch)}`), sql` UNION ALL `);
+  // Named like the table, so the list's columns and order apply to the union.
   const columns = sql.join(Object.entries(listColumns).map(([key, column]) => sql`${column} AS ${sql.identifier(key)}`), sql`, `);
   return Promise.all([
-    db.execute<ListRow>(sql`SELECT ${columns} FROM ${source} ORDER BY ${sql.join(order, sql`, `)} LIMIT ${limit} OFFSET ${offset}`).then((r) => r.rows),
-    db.execute<{ total: number }>(sql`SELECT count(*)::int AS total FROM (SELECT 1 FROM ${source} LIMIT ${TOTAL_COUNT_CAP + 1}) capped`).then((r) => r.rows),
+    db.execute<ListRow>(sql`SELECT ${columns} FROM (${page}) AS ${webhookDeliveries} ORDER BY ${orderBy} LIMIT ${limit} OFFSET ${offset}`).then((r) => r.rows),
+    db.execute<{ total: number }>(sql`SELECT count(*)::int AS total FROM (${counted} LIMIT ${TOTAL_COUNT_CAP + 1}) capped`).then((r) => r.rows),
   ]);
 }
 

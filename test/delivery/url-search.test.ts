@@ -12,6 +12,7 @@ let other: Tenant;
 let first: any;
 let gone: any;
 let contactSync: any;
+let twin: any;
 const FIRST_URL = 'https://127.0.0.1:9/first-endpoint';
 const SECOND_URL = 'https://127.0.0.1:9/rate_100%25/Second';
 
@@ -47,18 +48,22 @@ beforeAll(async () => {
   await publishContacts(t, tenant, 3, 'contact.updated');
   await publishContacts(t, tenant, 2, 'deal.created');
   expect((await t.call('DELETE', `/webhooks/${gone.id}`, { key: tenant.key })).status).toBe(204);
+  // A new webhook with the deleted one's url: one url, two webhooks.
+  twin = await createWebhook(t, tenant, { url: 'https://127.0.0.1:9/gone-endpoint', events: ['contact.created'] });
+  await publishContacts(t, tenant, 1);
   // Another company with the same first url and its own deliveries.
   await createWebhook(t, other, { url: FIRST_URL, events: ['contact.created'] });
   await publishContacts(t, other, 6);
 });
 
 describe('searching the delivery log by url', () => {
-  it('sets up a log with two urls for one webhook, a deleted webhook and a url that names an event', async () => {
+  it('sets up a log with two urls for one webhook, a deleted webhook, a url two webhooks had and a url that names an event', async () => {
     const log = await wholeLog();
     expect(log.filter((d) => d.webhookId === first.id && d.url === FIRST_URL)).toHaveLength(12);
-    expect(log.filter((d) => d.webhookId === first.id && d.url === SECOND_URL)).toHaveLength(18);
+    expect(log.filter((d) => d.webhookId === first.id && d.url === SECOND_URL)).toHaveLength(19);
     expect(log.filter((d) => d.webhookId === gone.id)).toHaveLength(15);
     expect(log.filter((d) => d.webhookId === contactSync.id)).toHaveLength(5);
+    expect(log.filter((d) => d.webhookId === twin.id)).toHaveLength(1);
   });
 
   it.each([
@@ -66,7 +71,7 @@ describe('searching the delivery log by url', () => {
     'FIRST', // case-insensitive
     'second', // its current url only
     '127.0.0.1', // every url: one webhook's two urls merged with the others, over two pages
-    'gone-endpoint', // a deleted webhook's deliveries
+    'gone-endpoint', // a deleted webhook's deliveries and those of a new webhook with its url
     'rate_100%', // LIKE metacharacters matched literally
     '%',
     '_',
