@@ -3,6 +3,9 @@
 // webhook_delivery_queue (where workers look for work), then pg_notify
 // wakes the workers — PostgreSQL delivers the notification only on commit, so a rolled-back write wakes nobody
 // and leaves no delivery behind. Workers also poll, so a lost notification delays but never loses work.
+// When the writing process runs a worker with free slots, the same statement inserts up to that many rows
+// already claimed by it and returns what sending them needs: the worker sends them once the write's
+// notification says it committed, with no claim statement (direct dispatch, dispatch.ts).
 //
 // Webhooks with a filter (spec §13) are left out of that statement, which returns them instead: their filters
 // are evaluated here in JS against the payloads the write already holds, and only the matching pairs get rows,
@@ -13,6 +16,8 @@ import type { Tx } from '../db/pool.js';
 import type { PublishedEvent } from '../events/publish.js';
 import { matchesFilter, toFilterEvent } from '../webhooks/filter/evaluate.js';
 import type { FilterNode } from '../webhooks/filter/parse.js';
+import { localDispatcherFor } from './dispatch.js';
+import { FAILING_AFTER_MS, type ClaimedDelivery } from './queue.js';
 
 export const DELIVERY_CHANNEL = 'webhook_deliveries';
 
@@ -27,39 +32,121 @@ interface FilteredWebhook {
 
 export async function enqueueDeliveries(tx: Tx, events: readonly PublishedEvent[]): Promise<void> {
   if (events.length === 0) return;
-  const rows = JSON.stringify(events.map((e) => ({ id: e.id, company_id: e.companyId, name: e.name, entity_id: e.entityId, record_version: e.recordVersion })));
-  const result = await tx.execute<{ filtered: FilteredWebhook[] | null }>(sql`
-    WITH inserted AS (
-      INSERT INTO webhook_deliveries (company_id, webhook_id, event_id, event, entity_id, url)
-      SELECT e.company_id, w.id, e.id, e.name, e.entity_id, w.url
-      FROM jsonb_to_recordset(${rows}::jsonb) AS e(id uuid, company_id uuid, name text, entity_id uuid)
-      JOIN webhooks w ON w.company_id = e.company_id AND w.enabled AND e.name = ANY (w.events) AND w.filter IS NULL
-      RETURNING id, webhook_id, company_id, created_at, event_id
-    ),
-    -- Per-record ordering (spec §13): the queue rows of such webhooks carry the record and its version
-    -- (src/delivery/queue.ts). Empty for companies without such a webhook.
-    ordered AS (
-      SELECT w.id AS webhook_id, e.id AS event_id, e.entity_id, e.record_version
-      FROM jsonb_to_recordset(${rows}::jsonb) AS e(id uuid, company_id uuid, entity_id uuid, record_version int)
-      JOIN webhooks w ON w.company_id = e.company_id AND w.enabled AND w.ordering = 'per-record'
-      WHERE e.record_version IS NOT NULL
-    ),
-    queued AS (
-      INSERT INTO webhook_delivery_queue (delivery_id, webhook_id, company_id, created_at, order_entity_id, order_version)
-      SELECT i.id, i.webhook_id, i.company_id, i.created_at, o.entity_id, o.record_version
-      FROM inserted i LEFT JOIN ordered o ON o.webhook_id = i.webhook_id AND o.event_id = i.event_id
-      RETURNING 1
-    ),
-    notified AS (
-      SELECT pg_notify(${DELIVERY_CHANNEL}, '') FROM (SELECT count(*) AS n FROM queued) AS c WHERE c.n > 0
-    )
-    SELECT (SELECT count(*) FROM notified) AS notified,
-      (SELECT jsonb_agg(jsonb_build_object('id', w.id, 'company_id', w.company_id, 'url', w.url, 'events', w.events, 'filter', w.filter, 'ordering', w.ordering))
-       FROM webhooks w
-       WHERE w.company_id IN (SELECT DISTINCT company_id FROM jsonb_to_recordset(${rows}::jsonb) AS e(company_id uuid))
-         AND w.enabled AND w.filter IS NOT NULL) AS filtered`);
-  const filtered = result.rows[0]?.filtered;
-  if (filtered?.length) await enqueueFilteredDeliveries(tx, events, rows, filtered);
+  const rows = JSON.stringify(events.map((e, ord) => ({ id: e.id, company_id: e.companyId, name: e.name, entity_id: e.entityId, record_version: e.recordVersion, ord })));
+  // Direct dispatch (dispatch.ts): up to the local worker's free slots are inserted claimed by it.
+  const dispatcher = localDispatcherFor(tx);
+  const reservation = dispatcher?.reserve() ?? null;
+  let claims: ClaimedDelivery[] = [];
+  try {
+    const result = await tx.execute<{ filtered: FilteredWebhook[] | null; claimed: DispatchedRow[] | null }>(sql`
+      WITH e AS MATERIALIZED (
+        SELECT * FROM jsonb_to_recordset(${rows}::jsonb) AS e(id uuid, company_id uuid, name text, entity_id uuid, record_version int, ord int)
+      ),
+      pairs AS MATERIALIZED (
+        SELECT gen_random_uuid() AS id, e.id AS event_id, e.company_id, e.name, e.entity_id, e.ord, w.id AS webhook_id, w.url,
+          -- Per-record ordering (spec §13): the queue rows of such webhooks carry the record and its version
+          -- (src/delivery/queue.ts), and are always left to the claim, which keeps the order.
+          CASE WHEN w.ordering = 'per-record' AND e.record_version IS NOT NULL THEN e.record_version END AS order_version,
+          CASE WHEN w.failing_since < now() - interval '${sql.raw(String(FAILING_AFTER_MS))} milliseconds' THEN ${reservation?.failingWebhookCap ?? 0}::int
+               ELSE ${reservation?.perWebhookCap ?? 0}::int END AS webhook_cap
+        FROM e JOIN webhooks w ON w.company_id = e.company_id AND w.enabled AND e.name = ANY (w.events) AND w.filter IS NULL
+      ),
+      -- The rows the local worker takes: within its free slots, per webhook and per company, as a claim would.
+      chosen AS (
+        SELECT s.id FROM (
+          SELECT p.id, p.webhook_cap,
+            row_number() OVER (PARTITION BY p.webhook_id ORDER BY p.ord) + coalesce(bw.n, 0) AS webhook_slot,
+            row_number() OVER (PARTITION BY p.company_id ORDER BY p.ord, p.webhook_id) + coalesce(bc.n, 0) AS company_slot,
+            row_number() OVER (ORDER BY p.ord, p.webhook_id) AS slot
+          FROM pairs p
+          LEFT JOIN unnest(${uuidArray(reservation?.busyByWebhook.keys())}::uuid[], ${intArray(reservation?.busyByWebhook.values())}::int[]) AS bw(id, n) ON bw.id = p.webhook_id
+          LEFT JOIN unnest(${uuidArray(reservation?.busyByCompany.keys())}::uuid[], ${intArray(reservation?.busyByCompany.values())}::int[]) AS bc(id, n) ON bc.id = p.company_id
+          WHERE p.order_version IS NULL AND ${reservation?.limit ?? 0}::int > 0
+        ) s
+        WHERE s.webhook_slot <= s.webhook_cap AND s.company_slot <= ${reservation?.perCompanyCap ?? 0}::int AND s.slot <= ${reservation?.limit ?? 0}::int
+      ),
+      claim AS (
+        SELECT p.*, c.id IS NOT NULL AS claimed FROM pairs p LEFT JOIN chosen c ON c.id = p.id
+      ),
+      inserted AS (
+        INSERT INTO webhook_deliveries (id, company_id, webhook_id, event_id, event, entity_id, url, status, claim_token, lease_expires_at, claim_count)
+        SELECT c.id, c.company_id, c.webhook_id, c.event_id, c.name, c.entity_id, c.url,
+          CASE WHEN c.claimed THEN 'processing' ELSE 'pending' END,
+          CASE WHEN c.claimed THEN ${reservation?.token ?? null}::uuid END,
+          -- clock_timestamp: the lease runs from now, not from the start of a long transaction.
+          CASE WHEN c.claimed THEN clock_timestamp() + ${reservation?.leaseMs ?? 0} * interval '1 millisecond' END,
+          CASE WHEN c.claimed THEN 1 ELSE 0 END
+        FROM claim c
+        RETURNING id, created_at, claim_token, lease_expires_at
+      ),
+      queued AS (
+        INSERT INTO webhook_delivery_queue (delivery_id, webhook_id, company_id, created_at, order_entity_id, order_version, claim_token, lease_expires_at)
+        SELECT i.id, c.webhook_id, c.company_id, i.created_at, CASE WHEN c.order_version IS NOT NULL THEN c.entity_id END, c.order_version,
+          i.claim_token, i.lease_expires_at
+        FROM inserted i JOIN claim c ON c.id = i.id
+        RETURNING claim_token
+      ),
+      notified AS (
+        SELECT pg_notify(${DELIVERY_CHANNEL},
+          CASE WHEN q.claimed > 0 THEN 'd:' || ${reservation?.token ?? ''} || ':' || (q.n > q.claimed)::int ELSE '' END)
+        FROM (SELECT count(*) AS n, count(claim_token) AS claimed FROM queued) AS q WHERE q.n > 0
+      )
+      SELECT (SELECT count(*) FROM notified) AS notified,
+        (SELECT jsonb_agg(jsonb_build_object('id', w.id, 'company_id', w.company_id, 'url', w.url, 'events', w.events, 'filter', w.filter, 'ordering', w.ordering))
+         FROM webhooks w
+         WHERE w.company_id IN (SELECT DISTINCT company_id FROM e) AND w.enabled AND w.filter IS NOT NULL) AS filtered,
+        (SELECT json_agg(json_build_object('id', c.id, 'ord', c.ord, 'webhook_id', c.webhook_id, 'url', c.url,
+            'secret', encode(w.secret_ciphertext, 'base64'),
+            'previous_secret', CASE WHEN w.previous_secret_expires_at > now() THEN encode(w.previous_secret_ciphertext, 'base64') END,
+            'headers', encode(w.headers_ciphertext, 'base64'), 'retry_policy', w.retry_policy))
+         FROM claim c JOIN webhooks w ON w.id = c.webhook_id WHERE c.claimed) AS claimed`);
+    const { filtered, claimed } = result.rows[0] ?? {};
+    if (reservation && claimed?.length) claims = claimed.map((row) => dispatchedClaim(row, events[row.ord]!, reservation.token));
+    if (filtered?.length) await enqueueFilteredDeliveries(tx, events, rows, filtered);
+  } finally {
+    if (reservation) dispatcher!.settle(reservation, claims);
+  }
+}
+
+interface DispatchedRow {
+  id: string;
+  ord: number;
+  webhook_id: string;
+  url: string;
+  secret: string | null;
+  previous_secret: string | null;
+  headers: string | null;
+  retry_policy: 'none' | 'exponential';
+}
+
+function dispatchedClaim(row: DispatchedRow, event: PublishedEvent, token: string): ClaimedDelivery {
+  const bytes = (base64: string | null) => (base64 === null ? null : Buffer.from(base64, 'base64'));
+  return {
+    id: row.id,
+    companyId: event.companyId,
+    webhookId: row.webhook_id,
+    event: event.name,
+    eventId: event.id,
+    url: row.url,
+    body: event.body,
+    secretCiphertext: bytes(row.secret),
+    previousSecretCiphertext: bytes(row.previous_secret),
+    headersCiphertext: bytes(row.headers),
+    webhookMissing: false,
+    disabledReason: null,
+    retryPolicy: row.retry_policy,
+    attempt: 1,
+    recordVersion: event.recordVersion,
+    claimToken: token,
+  };
+}
+
+/** A uuid[] / int[] literal for a parameter (an empty map, or none, gives an empty array). */
+function uuidArray(values: Iterable<string> | undefined): string {
+  return `{${[...(values ?? [])].join(',')}}`;
+}
+function intArray(values: Iterable<number> | undefined): string {
+  return `{${[...(values ?? [])].join(',')}}`;
 }
 
 /**

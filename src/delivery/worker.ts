@@ -10,6 +10,7 @@ import { envelopeTimestamp, observeDeliveryResult, recordRetryScheduled } from '
 import { openCustomHeaders } from '../webhooks/custom-headers.js';
 import { decryptSecret } from '../webhooks/secret-box.js';
 import { disableFailingWebhooks, disableWebhooks } from '../webhooks/disable.js';
+import { parseDispatchNotice, registerLocalDispatcher, type DispatchReservation } from './dispatch.js';
 import { DELIVERY_CHANNEL } from './enqueue.js';
 import { claimDeliveries, recordOutcomes, releaseClaims, releaseExpiredLeases, renewLeases, type ClaimedDelivery, type RecordedOutcome } from './queue.js';
 import { decideRetry } from './retry-rule.js';
@@ -17,6 +18,8 @@ import type { DeliveryErrorKind } from './schemas.js';
 import { createDeliverySender, type DeliveryOutcome, type DeliverySender, type DeliverySenderOptions } from './sender.js';
 
 export interface Worker {
+  /** Resolves once the worker listens for new work (and so can take writes' deliveries directly, dispatch.ts). */
+  ready: Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -85,6 +88,13 @@ interface InFlight {
   done: Promise<void>;
 }
 
+/** Rows a write inserted claimed by this worker (dispatch.ts), waiting for the write's commit notification. */
+interface Dispatched {
+  claims: readonly ClaimedDelivery[];
+  at: number;
+  timer: NodeJS.Timeout;
+}
+
 export function startWorker(ctx: AppContext, options: WorkerOptions = {}): Worker {
   // Short leases, renewed by a heartbeat (below) for as long as the worker holds a claim: a crashed worker's
   // rows return after about one lease, however long the request timeout.
@@ -104,6 +114,13 @@ export function startWorker(ctx: AppContext, options: WorkerOptions = {}): Worke
   const cut = new AbortController(); // aborts requests still running at the stop deadline
   setMaxListeners(0, cut.signal); // one listener per in-flight request, up to globalCap
   const unfinished: ClaimedDelivery[] = [];
+  // Direct dispatch (dispatch.ts): slots lent to writes' statements, and the rows they returned until commit.
+  const dispatched = new Map<string, Dispatched>();
+  /** Dispatched rows whose write did not commit within DISPATCH_WAIT: if it commits yet, they go to pending. */
+  const late = new Map<string, readonly ClaimedDelivery[]>();
+  let dispatchedCount = 0;
+  let lentSlots = 0;
+  const freeSlots = () => settings.globalCap - inFlight.size - dispatchedCount - lentSlots;
   let stopping = false;
   let flushing: Promise<void> | null = null;
   let lastReap = 0;
@@ -153,7 +170,85 @@ export function startWorker(ctx: AppContext, options: WorkerOptions = {}): Worke
     else map.set(key, next);
   };
 
-  const listener = startListener(ctx, wake);
+  const listener = startListener(ctx, (payload) => {
+    const notice = parseDispatchNotice(payload);
+    if (notice.token !== null && dispatched.has(notice.token)) sendDispatched(notice.token);
+    else if (notice.token !== null && late.has(notice.token)) void releaseLate(notice.token);
+    // A write whose rows were all dispatched to a worker leaves nothing to claim.
+    if (notice.pendingLeft) wake();
+  });
+
+  const unregisterDispatcher = registerLocalDispatcher(pool, {
+    reserve(): DispatchReservation | null {
+      // Without the LISTEN connection the commit would never be seen: the rows would wait for their lease.
+      const limit = Math.min(freeSlots(), settings.batchSize);
+      if (stopping || !listener.connected() || limit <= 0) return null;
+      lentSlots += limit;
+      return {
+        token: randomUUID(),
+        limit,
+        leaseMs: settings.leaseMs,
+        perWebhookCap: settings.perWebhookCap,
+        failingWebhookCap: Math.min(settings.failingWebhookCap, settings.perWebhookCap),
+        perCompanyCap: settings.perCompanyCap,
+        busyByWebhook: new Map(byWebhook),
+        busyByCompany: new Map(byCompany),
+      };
+    },
+    settle(reservation, claims) {
+      lentSlots -= reservation.limit;
+      if (claims.length === 0) return;
+      for (const claim of claims) count(claim, 1);
+      dispatchedCount += claims.length;
+      // A write that never commits (rolled back) never notifies: its rows never existed, and the slots come
+      // back after a third of the lease. If it commits later, its rows go to pending for the claim path.
+      const timer = setTimeout(() => dropDispatched(reservation.token), settings.leaseMs / 3);
+      timer.unref();
+      dispatched.set(reservation.token, { claims, at: Date.now(), timer });
+    },
+  });
+
+  /**
+   * A write's dispatched rows stop waiting for its commit: their slots come back, and they are kept as "late"
+   * for twice the lease, so that a commit still arriving returns them to pending at once rather than after
+   * their lease (a worker's reaper would take them then anyway).
+   */
+  function dropDispatched(token: string): void {
+    const entry = dispatched.get(token);
+    if (!entry) return;
+    dispatched.delete(token);
+    clearTimeout(entry.timer);
+    dispatchedCount -= entry.claims.length;
+    for (const claim of entry.claims) count(claim, -1);
+    late.set(token, entry.claims);
+    setTimeout(() => late.delete(token), 2 * settings.leaseMs).unref();
+    wake();
+  }
+
+  async function releaseLate(token: string): Promise<void> {
+    const claims = late.get(token);
+    if (!claims) return;
+    late.delete(token);
+    await releaseClaims(pool, claims).catch((error) => log.error({ err: error }, 'releasing dispatched deliveries failed; they return to pending when their lease expires'));
+    wake();
+  }
+
+  /**
+   * The write committed: send its rows. They were inserted with a full lease, renewed by the heartbeat once
+   * sent. A commit that came later than a third of the lease (a long transaction) finds them already dropped
+   * (dropDispatched): sending them now could race another worker's reaper, so they go to pending instead.
+   */
+  function sendDispatched(token: string): void {
+    const entry = dispatched.get(token)!;
+    if (stopping) {
+      dropDispatched(token);
+      return void releaseLate(token);
+    }
+    dispatched.delete(token);
+    clearTimeout(entry.timer);
+    dispatchedCount -= entry.claims.length;
+    for (const claim of entry.claims) launch(claim, true);
+  }
 
   // The heartbeat: one UPDATE per beat for every claim this worker holds — requests running and results
   // waiting to be recorded. A worker that stalls misses its beats; its leases expire and another worker takes
@@ -282,15 +377,19 @@ export function startWorker(ctx: AppContext, options: WorkerOptions = {}): Worke
     void flush();
   }
 
-  function launch(claim: ClaimedDelivery) {
-    bump(byWebhook, claim.webhookId, 1);
-    bump(byCompany, claim.companyId, 1);
+  function count(claim: ClaimedDelivery, by: 1 | -1) {
+    bump(byWebhook, claim.webhookId, by);
+    bump(byCompany, claim.companyId, by);
+  }
+
+  /** Sends a claimed delivery; `counted` when its slot was already counted (a dispatched row). */
+  function launch(claim: ClaimedDelivery, counted = false) {
+    if (!counted) count(claim, 1);
     const done = deliver(claim)
       .catch((error) => log.error({ err: error, deliveryId: claim.id }, 'delivery crashed'))
       .finally(() => {
         inFlight.delete(claim.id);
-        bump(byWebhook, claim.webhookId, -1);
-        bump(byCompany, claim.companyId, -1);
+        count(claim, -1);
         slotFreed();
       });
     inFlight.set(claim.id, { claim, done });
@@ -312,7 +411,7 @@ export function startWorker(ctx: AppContext, options: WorkerOptions = {}): Worke
           const disabled = await disableFailingWebhooks(ctx.db, ctx.config.webhookDisableAfterMs, null);
           if (disabled.length > 0) log.warn({ webhookIds: disabled }, 'webhooks disabled: every delivery failed for WEBHOOK_DISABLE_AFTER');
         }
-        const free = Math.min(settings.globalCap - inFlight.size, settings.batchSize);
+        const free = Math.min(freeSlots(), settings.batchSize);
         if (free > 0 && !stopping) {
           const claimed = await claimDeliveries(pool, {
             token: randomUUID(),
@@ -336,46 +435,59 @@ export function startWorker(ctx: AppContext, options: WorkerOptions = {}): Worke
   }
 
   const running = loop();
+  let stopped: Promise<void> | null = null;
   log.info({ caps: { global: settings.globalCap, perWebhook: settings.perWebhookCap, perCompany: settings.perCompanyCap } }, 'delivery worker started');
 
   return {
-    async stop() {
-      if (stopping) return;
-      stopping = true;
-      wake();
-      if (coalesceTimer) clearTimeout(coalesceTimer);
-      await running;
-      const pending = () => Promise.all([...inFlight.values()].map((f) => f.done));
-      let deadline: NodeJS.Timeout | undefined;
-      await Promise.race([pending(), new Promise((r) => (deadline = setTimeout(r, settings.stopDeadlineMs)))]);
-      clearTimeout(deadline);
-      if (inFlight.size > 0) {
-        log.warn({ inFlight: inFlight.size }, 'stop deadline reached; cutting in-flight deliveries and releasing their claims');
-        cut.abort();
-        await pending();
-      }
-      await flush();
-      clearInterval(heartbeat);
-      await beating;
-      const released = await releaseClaims(pool, unfinished).catch((error) => {
-        log.error({ err: error }, 'releasing claims failed; they return to pending when their lease expires');
-        return 0;
-      });
-      await Promise.all([listener.close(), sender.close()]);
-      log.info({ released }, 'delivery worker stopped');
+    ready: listener.ready,
+    stop() {
+      // A second call waits for the same stop.
+      stopped ??= stop();
+      return stopped;
     },
   };
+
+  async function stop(): Promise<void> {
+    stopping = true;
+    unregisterDispatcher();
+    wake();
+    if (coalesceTimer) clearTimeout(coalesceTimer);
+    await running;
+    // Rows of writes not yet committed (or committed, notification not yet seen) go back to pending.
+    for (const token of [...dispatched.keys()]) dropDispatched(token);
+    await Promise.all([...late.keys()].map(releaseLate));
+    const pending = () => Promise.all([...inFlight.values()].map((f) => f.done));
+    let deadline: NodeJS.Timeout | undefined;
+    await Promise.race([pending(), new Promise((r) => (deadline = setTimeout(r, settings.stopDeadlineMs)))]);
+    clearTimeout(deadline);
+    if (inFlight.size > 0) {
+      log.warn({ inFlight: inFlight.size }, 'stop deadline reached; cutting in-flight deliveries and releasing their claims');
+      cut.abort();
+      await pending();
+    }
+    await flush();
+    clearInterval(heartbeat);
+    await beating;
+    const released = await releaseClaims(pool, unfinished).catch((error) => {
+      log.error({ err: error }, 'releasing claims failed; they return to pending when their lease expires');
+      return 0;
+    });
+    await Promise.all([listener.close(), sender.close()]);
+    log.info({ released }, 'delivery worker stopped');
+  }
 }
 
 /** LISTEN on a dedicated connection, reconnecting with backoff; polling covers any gap. */
-function startListener(ctx: AppContext, onNotify: () => void): { close(): Promise<void> } {
+function startListener(ctx: AppContext, onNotify: (payload: string | undefined) => void): { close(): Promise<void>; connected(): boolean; ready: Promise<void> } {
   let client: pg.Client | null = null;
+  let listening!: () => void;
+  const ready = new Promise<void>((resolve) => (listening = resolve));
   let closed = false;
   let retryTimer: NodeJS.Timeout | undefined;
   const connect = async (attempt: number) => {
     if (closed) return;
     const next = new pg.Client({ connectionString: (ctx.pool.options as { connectionString?: string }).connectionString });
-    next.on('notification', onNotify);
+    next.on('notification', (message) => onNotify(message.payload));
     next.on('error', () => {
       if (client === next) client = null;
       void next.end().catch(() => {});
@@ -386,6 +498,7 @@ function startListener(ctx: AppContext, onNotify: () => void): { close(): Promis
       await next.query(`LISTEN ${DELIVERY_CHANNEL}`);
       if (closed) return void (await next.end());
       client = next;
+      listening();
     } catch (error) {
       ctx.log.warn({ err: error }, 'LISTEN connection failed; polling meanwhile');
       void next.end().catch(() => {});
@@ -394,6 +507,8 @@ function startListener(ctx: AppContext, onNotify: () => void): { close(): Promis
   };
   void connect(0);
   return {
+    connected: () => client !== null,
+    ready,
     async close() {
       closed = true;
       clearTimeout(retryTimer);

@@ -1,0 +1,128 @@
+// Direct dispatch (src/delivery/dispatch.ts): a write hands its deliveries to the worker of its own process,
+// inserted already claimed, and the worker sends them once the write commits. What is checked from outside:
+// the rows inside the write's transaction, what reaches the receiver, and each row's claim count.
+import { randomUUID } from 'node:crypto';
+import { sql } from 'drizzle-orm';
+import { describe, expect, it } from 'vitest';
+import type { DbOrTx } from '../../src/db/pool.js';
+import { withTransaction } from '../../src/db/transaction.js';
+import { publishEvents } from '../../src/events/publish.js';
+import type { Tenant } from '../helpers/app.js';
+import { allFinished, createWebhook, startDeliveryFixture, waitForDeliveries } from './fixtures.js';
+
+const { t, receiver, startWorker } = await startDeliveryFixture({ resetResponder: () => ({ status: 200, body: 'ok' }) });
+
+function drafts(count: number) {
+  return Array.from({ length: count }, (_, i) => {
+    const id = randomUUID();
+    return { name: 'contact.created' as const, entityId: id, payload: { contact: { id, firstName: `Ada ${i}`, lastName: 'Lovelace', emails: [] } } };
+  });
+}
+
+interface QueueState {
+  status: string;
+  claim_token: string | null;
+  queue_token: string | null;
+  webhook_id: string;
+}
+
+/** The company's log rows with their queue rows' tokens, as `db` sees them (a transaction: before its commit). */
+async function rowsIn(db: DbOrTx, companyId: string): Promise<QueueState[]> {
+  const { rows } = await db.execute<QueueState & Record<string, unknown>>(
+    sql`SELECT d.status, d.claim_token, q.claim_token AS queue_token, d.webhook_id
+        FROM webhook_deliveries d LEFT JOIN webhook_delivery_queue q ON q.delivery_id = d.id
+        WHERE d.company_id = ${companyId} ORDER BY d.created_at, d.id`,
+  );
+  return rows;
+}
+
+const receivedFor = (entityIds: readonly string[]) => receiver.requests.filter((r) => entityIds.some((id) => r.body.includes(id)));
+
+async function claimCounts(companyId: string): Promise<number[]> {
+  const { rows } = await t.ctx.pool.query<{ claim_count: number }>('SELECT claim_count FROM webhook_deliveries WHERE company_id = $1', [companyId]);
+  return rows.map((r) => r.claim_count);
+}
+
+async function tenantWithHooks(hooks: number): Promise<{ tenant: Tenant; webhookIds: string[] }> {
+  const tenant = await t.signup();
+  const webhookIds: string[] = [];
+  for (let i = 0; i < hooks; i++) webhookIds.push((await createWebhook(t, tenant, { url: `${receiver.url}/dd${i}`, events: ['contact.created'] })).id);
+  return { tenant, webhookIds };
+}
+
+describe('direct dispatch to the worker of the writing process', () => {
+  it('inserts the rows claimed within the worker’s free slots per webhook, and sends them once the write commits', async () => {
+    const { tenant, webhookIds } = await tenantWithHooks(2);
+    await startWorker({ perWebhookCap: 3 }).ready;
+    let inside: QueueState[] = [];
+    const published = await withTransaction(t.ctx.db, async (tx) => {
+      const events = await publishEvents(tx, { companyId: tenant.companyId, userId: tenant.userId }, drafts(5));
+      inside = await rowsIn(tx, tenant.companyId);
+      return events;
+    });
+    // Read in the write's own transaction: no claim can have seen these rows yet.
+    expect(inside.length).toBe(10);
+    for (const id of webhookIds) {
+      const claimed = inside.filter((r) => r.webhook_id === id && r.status === 'processing');
+      expect(claimed.length).toBe(3);
+      for (const row of claimed) expect(row.queue_token).toBe(row.claim_token);
+      expect(inside.filter((r) => r.webhook_id === id && r.status === 'pending' && r.queue_token === null).length).toBe(2);
+    }
+    await waitForDeliveries(t, tenant.companyId, allFinished(10));
+    const entityIds = published.map((e) => e.entityId);
+    expect(receivedFor(entityIds).length).toBe(10);
+    // Each row was claimed once: the dispatched ones by the write, the others by the worker's claim.
+    expect(await claimCounts(tenant.companyId)).toEqual(Array(10).fill(1));
+  });
+
+  it('a rolled-back write sends nothing, and its slots come back for the next write', async () => {
+    const { tenant } = await tenantWithHooks(1);
+    await startWorker({ globalCap: 4, leaseMs: 600 }).ready;
+    const rolledBack: string[] = [];
+    await expect(
+      withTransaction(t.ctx.db, async (tx) => {
+        const events = await publishEvents(tx, { companyId: tenant.companyId, userId: tenant.userId }, drafts(4));
+        rolledBack.push(...events.map((e) => e.entityId));
+        throw new Error('the write fails after its fan-out');
+      }),
+    ).rejects.toThrow('the write fails after its fan-out');
+    // After a third of the lease the four slots are free again: the next write is dispatched whole.
+    await new Promise((r) => setTimeout(r, 400));
+    let dispatchedInside = 0;
+    const published = await withTransaction(t.ctx.db, async (tx) => {
+      const events = await publishEvents(tx, { companyId: tenant.companyId, userId: tenant.userId }, drafts(4));
+      dispatchedInside = (await rowsIn(tx, tenant.companyId)).filter((r) => r.status === 'processing').length;
+      return events;
+    });
+    expect(dispatchedInside).toBe(4);
+    await waitForDeliveries(t, tenant.companyId, allFinished(4));
+    expect(receivedFor(published.map((e) => e.entityId)).length).toBe(4);
+    expect(receivedFor(rolledBack)).toEqual([]);
+  });
+
+  it('a write that commits later than a third of the lease: its rows go to the claim path and are sent once', async () => {
+    const { tenant } = await tenantWithHooks(1);
+    await startWorker({ leaseMs: 600 }).ready;
+    const published = await withTransaction(t.ctx.db, async (tx) => {
+      const events = await publishEvents(tx, { companyId: tenant.companyId, userId: tenant.userId }, drafts(3));
+      await new Promise((r) => setTimeout(r, 700)); // past the lease the rows were inserted with
+      return events;
+    });
+    await waitForDeliveries(t, tenant.companyId, allFinished(3));
+    const received = receivedFor(published.map((e) => e.entityId));
+    expect(received.length).toBe(3);
+    expect(new Set(received.map((r) => r.headers['x-webhook-delivery'])).size).toBe(3);
+    // Claimed by the write, returned to pending, claimed again by the worker's claim.
+    expect(await claimCounts(tenant.companyId)).toEqual([2, 2, 2]);
+  });
+
+  it('without a worker in the process, a write leaves every row pending for any worker', async () => {
+    const { tenant } = await tenantWithHooks(1);
+    await withTransaction(t.ctx.db, (tx) => publishEvents(tx, { companyId: tenant.companyId, userId: tenant.userId }, drafts(2)));
+    const rows = await rowsIn(t.ctx.db, tenant.companyId);
+    expect(rows.map((r) => [r.status, r.queue_token])).toEqual([
+      ['pending', null],
+      ['pending', null],
+    ]);
+  });
+});
