@@ -5,6 +5,8 @@ const benches: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   delivery: async () => ({ run: (await import('./delivery.js')).runDeliveryBench }),
   import: async () => ({ run: (await import('./import.js')).runImportBench }),
   'sign-in': async () => ({ run: (await import('./sign-in.js')).runSignInBench }),
+  // Node CPU per delivery attempt: the HTTPS sender vs a bare undici request, alternating rounds.
+  sender: async () => ({ run: (await import('./sender.js')).runSenderBench }),
   // kill -9 of a worker process holding claims → the time until another worker has sent them again.
   recovery: async () => ({ run: (await import('./recovery.js')).runRecoveryBench }),
   // The delivery log and webhook stats at 10 M rows across 1,000 companies (BENCH_LOG_ROWS to change the size).
