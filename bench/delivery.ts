@@ -156,6 +156,8 @@ async function drainBacklog(db: BenchDatabase, principal: Principal, healthy: Re
 async function seedLog(db: BenchDatabase, companyId: string, rows: number): Promise<void> {
   const hooks = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
   const urls = ['https://hooks.zapier.example/catch/1/abc', 'https://api.make.example/hook/2', 'https://n8n.tools.example/webhook/3', 'https://crm-sync.example.org/in/4'];
+  // The log of four webhooks since deleted: their urls stay searchable (migration 0015).
+  await db.ctx.pool.query(`INSERT INTO webhook_urls (company_id, webhook_id, url) SELECT $1, unnest($2::uuid[]), unnest($3::text[])`, [companyId, hooks, urls]);
   await db.ctx.pool.query(
     `INSERT INTO webhook_deliveries (company_id, webhook_id, event_id, event, entity_id, url, status, status_code, error_kind,
        error_message, duration_ms, created_at, completed_at, request_headers)

@@ -80,7 +80,7 @@ const MAX_SEARCH_BRANCHES = 200;
 
 /**
  * How a search selects log rows: `where`, one more condition of the plain query; or `branches`, conditions of
- * which a row matches at most one, each answered newest first by an index.
+ * which a row matches at most one, each answered newest first by an index (when the url is the narrowest filter).
  *
  * Event names come from a catalog of fifteen, so the term is matched against the catalog here. A url is matched
  * against webhook_urls (migration 0015), every url a webhook of the company has had — a delivery's url is always
@@ -91,19 +91,30 @@ const MAX_SEARCH_BRANCHES = 200;
  */
 type SearchPlan = { where: SQL } | { branches: SQL[] };
 
-async function searchPlan(db: DbOrTx, companyId: string, term: string, webhookId: string | undefined): Promise<SearchPlan> {
+async function searchPlan(db: DbOrTx, companyId: string, term: string, filters: ListDeliveriesInput): Promise<SearchPlan> {
+  const webhookId = filters.webhookId;
   const lower = term.toLowerCase();
   const names = [...EVENT_NAMES, TEST_EVENT_NAME, ...SNAPSHOT_EVENT_NAMES].filter((name) => name.includes(lower));
   const pattern = `%${escapeLike(term)}%`;
   const eventMatch = sql`${webhookDeliveries.event} IN (${sql.join(names.map((n) => sql`${n}`), sql`, `)})`;
-  const matched = await db.execute<{ url: string }>(sql`
-    SELECT DISTINCT url FROM webhook_urls
-    WHERE company_id = ${companyId} AND url ILIKE ${pattern} ${webhookId ? sql`AND webhook_id = ${webhookId}` : sql``}
-    ORDER BY url LIMIT ${MAX_SEARCH_BRANCHES + 1}`);
+  const matched = await db.execute<{ url: string; all_match: boolean }>(sql`
+    WITH known AS (
+      SELECT DISTINCT url FROM webhook_urls
+      WHERE company_id = ${companyId} ${webhookId ? sql`AND webhook_id = ${webhookId}` : sql``}
+    )
+    SELECT url, NOT EXISTS (SELECT 1 FROM known WHERE NOT (url ILIKE ${pattern})) AS all_match
+    FROM known WHERE url ILIKE ${pattern} ORDER BY url LIMIT ${MAX_SEARCH_BRANCHES + 1}`);
   const urls = matched.rows.map((row) => row.url);
   if (urls.length === 0) return { where: names.length > 0 ? eventMatch : sql`false` };
-  if (urls.length + names.length > MAX_SEARCH_BRANCHES) {
-    const urlMatch = sql`${webhookDeliveries.url} IN (SELECT url FROM webhook_urls WHERE company_id = ${companyId} AND url ILIKE ${pattern})`;
+  // Every url the company's webhooks (or the one webhook asked for) ever had matches: so does every row.
+  if (matched.rows[0]!.all_match) return { where: sql`true` };
+  // Another filter with an index of its own (a webhook, an event, an entity, failed or unfinished rows) usually
+  // selects fewer rows than a url: the plain query lets PostgreSQL read that index and check the url on its rows.
+  const narrowed = Boolean(filters.webhookId || filters.event || filters.entityId || (filters.status && filters.status !== 'success'));
+  if (narrowed || urls.length + names.length > MAX_SEARCH_BRANCHES) {
+    const urlMatch = urls.length > MAX_SEARCH_BRANCHES
+      ? sql`${webhookDeliveries.url} IN (SELECT url FROM webhook_urls WHERE company_id = ${companyId} AND url ILIKE ${pattern})`
+      : sql`${webhookDeliveries.url} IN (${sql.join(urls.map((url) => sql`${url}`), sql`, `)})`;
     return { where: names.length > 0 ? sql`(${urlMatch} OR ${eventMatch})` : urlMatch };
   }
   return {
@@ -153,7 +164,7 @@ export async function listDeliveries(ctx: DeliveryContext, principal: Principal,
   if (input.entityId) conditions.push(eq(webhookDeliveries.entityId, input.entityId));
   if (input.from) conditions.push(gte(webhookDeliveries.createdAt, input.from));
   if (input.to) conditions.push(lt(webhookDeliveries.createdAt, input.to));
-  const search = input.searchTerm ? await searchPlan(ctx.db, principal.companyId, input.searchTerm, input.webhookId) : null;
+  const search = input.searchTerm ? await searchPlan(ctx.db, principal.companyId, input.searchTerm, input) : null;
   if (search && 'where' in search) conditions.push(search.where);
   const where = and(...conditions);
   const order = [desc(webhookDeliveries.createdAt), desc(webhookDeliveries.id)];
