@@ -22,6 +22,11 @@ export type DnsSource = (hostname: string) => Promise<DnsAnswer[] | { answers: D
 export interface NameResolver {
   /** Every address of `hostname`, or a DnsLookupError after at most `budgetMs` (or when `signal` aborts). */
   lookup(hostname: string, options?: { budgetMs?: number; signal?: AbortSignal }): Promise<DnsAnswer[]>;
+  /**
+   * What lookup() would answer without asking DNS (/etc/hosts, localhost, a fresh cached answer), synchronously;
+   * throws a cached failure; undefined when DNS must be asked. Lets a caller skip a promise on the common path.
+   */
+  lookupCached(hostname: string): DnsAnswer[] | undefined;
   /** Cancels queries still waiting on a server. */
   close(): void;
 }
@@ -207,25 +212,29 @@ export function createNameResolver(options: NameResolverOptions = {}): NameResol
     }
   }
 
-  async function lookup(hostname: string, { budgetMs = DEFAULT_BUDGET_MS, signal }: { budgetMs?: number; signal?: AbortSignal } = {}): Promise<DnsAnswer[]> {
+  function lookupCached(hostname: string): DnsAnswer[] | undefined {
     const name = normalizeName(hostname);
     const listed = hosts(name);
     if (listed) return listed.map((a) => ({ ...a }));
     // RFC 6761: localhost names are loopback whatever a DNS server says.
     if (name === 'localhost' || name.endsWith('.localhost')) return LOOPBACK.map((a) => ({ ...a }));
-    let entry = cache.get(name);
-    if (entry && entry.expiresAt <= now()) entry = undefined;
-    if (!entry) {
-      entry = await waitForAnswer(name, budgetMs, signal);
-    } else {
-      cache.delete(name); // most recently used goes last
-      cache.set(name, entry);
-    }
+    const entry = cache.get(name);
+    if (!entry || entry.expiresAt <= now()) return undefined;
+    cache.delete(name); // most recently used goes last
+    cache.set(name, entry);
     if (entry.error) throw entry.error;
     return entry.answers!.map((a) => ({ ...a }));
   }
 
-  return { lookup, close: () => cares?.cancel() };
+  async function lookup(hostname: string, { budgetMs = DEFAULT_BUDGET_MS, signal }: { budgetMs?: number; signal?: AbortSignal } = {}): Promise<DnsAnswer[]> {
+    const known = lookupCached(hostname);
+    if (known) return known;
+    const entry = await waitForAnswer(normalizeName(hostname), budgetMs, signal);
+    if (entry.error) throw entry.error;
+    return entry.answers!.map((a) => ({ ...a }));
+  }
+
+  return { lookup, lookupCached, close: () => cares?.cancel() };
 }
 
 let systemNames: NameResolver | null = null;

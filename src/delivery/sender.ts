@@ -4,10 +4,10 @@
 // deadline, so a name whose DNS never answers ends as kind `dns` and holds nothing but this delivery's slot.
 // It never throws for a receiver's failure: every outcome — 2xx, 4xx, timeout, refused, bad certificate,
 // blocked address, redirect — becomes a DeliveryOutcome the worker records.
-import { STATUS_CODES } from 'node:http';
+import { STATUS_CODES, type IncomingHttpHeaders } from 'node:http';
 import net from 'node:net';
 import ipaddr from 'ipaddr.js';
-import { Agent, request } from 'undici';
+import { Agent, errors, type Dispatcher } from 'undici';
 import { hostOf, blockedAddressReason, type Cidr } from '../webhooks/address-policy.js';
 import type { Resolver } from '../webhooks/url-rules.js';
 import { createNameResolver, DnsLookupError } from './dns-resolver.js';
@@ -86,9 +86,94 @@ export function buildRequestHeaders(request: DeliveryRequest, nowMs = Date.now()
   });
 }
 
+const utf8 = new TextDecoder('utf-8', { fatal: false });
+
 /** Text that PostgreSQL can store: invalid UTF-8 becomes U+FFFD, and so do NUL characters. */
 function toStorableText(bytes: Buffer): string {
-  return new TextDecoder('utf-8', { fatal: false }).decode(bytes).replace(/\u0000/g, '\uFFFD');
+  return utf8.decode(bytes).replace(/\u0000/g, '\uFFFD');
+}
+
+/** The reason an AbortController gives when aborted without one (what the worker's stop used to surface as). */
+const stopReason = () => new DOMException('This operation was aborted', 'AbortError');
+
+interface Answer {
+  statusCode: number;
+  headers: IncomingHttpHeaders;
+  /** At most RESPONSE_BODY_CAP_BYTES. */
+  body: Buffer;
+}
+
+/**
+ * One request's answer, collected by an undici dispatch handler: the final status, the headers, and at most
+ * RESPONSE_BODY_CAP_BYTES of body; past the cap the request is aborted, so the rest is never downloaded. This
+ * replaces request() with an AbortSignal and an async iteration of its body stream: no stream, iterator,
+ * AbortController or signal listener per delivery. `abort(reason)` ends the request at any stage with that
+ * reason, as request()'s signal did: before the request is on a socket the reason is kept and applied when it
+ * gets one (until then the agent's connect timeout bounds the wait).
+ */
+class Exchange implements Dispatcher.DispatchHandler {
+  readonly answer: Promise<Answer>;
+  private resolve!: (answer: Answer) => void;
+  private reject!: (error: Error) => void;
+  private controller: Dispatcher.DispatchController | null = null;
+  private reason: Error | null = null;
+  private settled = false;
+  private statusCode = 0;
+  private headers: IncomingHttpHeaders = {};
+  private chunks: Buffer[] = [];
+  private size = 0;
+
+  constructor() {
+    this.answer = new Promise<Answer>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+  }
+
+  abort(reason: Error): void {
+    if (this.settled || this.reason) return;
+    this.reason = reason;
+    this.controller?.abort(reason);
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    if (this.reason) controller.abort(this.reason);
+    else this.controller = controller;
+  }
+
+  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
+    if (statusCode < 200) return; // 1xx: the final answer follows
+    this.statusCode = statusCode;
+    this.headers = headers;
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.settled) return;
+    const room = RESPONSE_BODY_CAP_BYTES - this.size;
+    this.chunks.push(chunk.length > room ? chunk.subarray(0, room) : chunk);
+    this.size += Math.min(chunk.length, room);
+    if (this.size >= RESPONSE_BODY_CAP_BYTES) {
+      this.finish();
+      controller.abort(new errors.RequestAbortedError()); // stop reading: the rest is never downloaded
+    }
+  }
+
+  onResponseEnd(): void {
+    this.finish();
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.reject(error);
+  }
+
+  private finish(): void {
+    if (this.settled) return;
+    this.settled = true;
+    const body = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
+    this.resolve({ statusCode: this.statusCode, headers: this.headers, body });
+  }
 }
 
 const TLS_CODES = /^(ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|SELF_SIGNED|DEPTH_ZERO|HOSTNAME_MISMATCH|EPROTO$)/;
@@ -180,33 +265,38 @@ export function createDeliverySender(options: DeliverySenderOptions): DeliverySe
       if (reason) return failed('blocked_address', new BlockedAddressError(host, host, reason).message);
     }
 
-    const deadline = new AbortController();
+    // The whole-request deadline, and the worker's stop: both abort the DNS wait (an AbortController only on a
+    // cache miss) and the exchange.
+    const exchange = new Exchange();
+    let dnsWait: AbortController | null = null;
+    let aborted = false;
     let timedOut = false;
+    const abort = () => {
+      aborted = true;
+      dnsWait?.abort();
+      exchange.abort(stopReason());
+    };
     const timer = setTimeout(() => {
       timedOut = true;
-      deadline.abort();
+      abort();
     }, timeoutMs);
-    const onStop = () => deadline.abort();
-    signal?.addEventListener('abort', onStop, { once: true });
+    signal?.addEventListener('abort', abort, { once: true });
     try {
       if (!isIpLiteral) {
         try {
-          await names.lookup(host, { budgetMs: dnsBudget, signal: deadline.signal });
+          // A cached answer (nearly every delivery) is checked synchronously; only a miss waits on DNS.
+          if (!names.lookupCached(host)) {
+            dnsWait = new AbortController();
+            await names.lookup(host, { budgetMs: dnsBudget, signal: dnsWait.signal });
+          }
         } catch (error) {
-          if (error instanceof DnsLookupError && !deadline.signal.aborted) return failed('dns', error.message);
+          if (error instanceof DnsLookupError && !aborted) return failed('dns', error.message);
           throw error;
         }
       }
-      const response = await request(url, { method: 'POST', headers: sent, body: delivery.body, dispatcher: agent, signal: deadline.signal });
-      const chunks: Buffer[] = [];
-      let size = 0;
-      for await (const chunk of response.body as AsyncIterable<Buffer>) {
-        const room = RESPONSE_BODY_CAP_BYTES - size;
-        chunks.push(chunk.length > room ? chunk.subarray(0, room) : chunk);
-        size += Math.min(chunk.length, room);
-        if (size >= RESPONSE_BODY_CAP_BYTES) break; // stop reading: the rest is never downloaded
-      }
-      const responseBody = toStorableText(Buffer.concat(chunks));
+      agent.dispatch({ origin: url.origin, path: `${url.pathname}${url.search}`, method: 'POST', headers: sent, body: delivery.body }, exchange);
+      const response = await exchange.answer;
+      const responseBody = toStorableText(response.body);
       const code = response.statusCode;
       if (code >= 200 && code < 300) {
         return { status: 'success', statusCode: code, responseBody, error: null, durationMs: elapsed(), requestHeaders: recorded };
@@ -227,7 +317,7 @@ export function createDeliverySender(options: DeliverySenderOptions): DeliverySe
       return failed(kind, message);
     } finally {
       clearTimeout(timer);
-      signal?.removeEventListener('abort', onStop);
+      signal?.removeEventListener('abort', abort);
     }
   }
 
