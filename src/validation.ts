@@ -79,5 +79,12 @@ export function storableDate(message = 'must be a date as YYYY-MM-DD, years 0001
 
 /** An ISO-8601 date-time with an offset, years 0001–9999 (zod already refuses hours past 23, so no 24:00). */
 export function storableDateTime(message = 'must be an ISO-8601 date-time such as 2026-04-22T10:00:00Z, years 0001–9999') {
-  return z.iso.datetime({ offset: true, error: message }).refine((value) => !value.startsWith('0000'), { error: message });
+  // The year is checked on the instant too: 0001-01-01T00:30:00+01:00 is in year 0000 in UTC.
+  return z.iso.datetime({ offset: true, error: message }).refine(
+    (value) => {
+      const year = new Date(value).getUTCFullYear();
+      return !value.startsWith('0000') && year >= 1 && year <= 9999;
+    },
+    { error: message },
+  );
 }

@@ -52,11 +52,6 @@ export interface RecoverContext {
 export function recoverWindow(input: { since: string; until?: string }, now = new Date()): { since: Date; until: Date } {
   const since = new Date(input.since);
   const until = input.until === undefined ? now : new Date(input.until);
-  // ISO-8601 has a year 0000; PostgreSQL does not (it is 1 BC there). storableDateTime refuses a written 0000;
-  // this catches 0001-01-01 with a positive offset, which is still year 0000 in UTC.
-  for (const [field, date] of [['since', since], ['until', until]] as const) {
-    if (date.getUTCFullYear() < 1) throw validationError(field, `must be in the year 0001 or later; got ${date.toISOString()}`);
-  }
   if (since.getTime() >= until.getTime()) {
     const what = input.until === undefined ? `now (${until.toISOString()}), the default until` : `until (${until.toISOString()})`;
     throw validationError('since', `must be before ${what}; got ${since.toISOString()}`);

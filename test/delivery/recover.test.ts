@@ -165,8 +165,8 @@ describe('recover', () => {
       [{}, 'since', /^since: /],
       [{ since: '0000-01-01T00:00:00Z', until: '0000-01-02T00:00:00Z' }, 'since', /^since: must be an ISO-8601 date-time such as 2026-04-22T10:00:00Z, years 0001–9999/],
       [{ since: iso(now - HOUR_MS), until: '0000-01-02T00:00:00Z' }, 'until', /^until: must be an ISO-8601 date-time such as 2026-04-22T10:00:00Z, years 0001–9999/],
-      // Written as 0001 but year 0000 in UTC: refused by the window check, not the format.
-      [{ since: '0001-01-01T00:30:00+01:00', until: '0001-01-02T00:00:00Z' }, 'since', /^since: must be in the year 0001 or later/],
+      // Written as 0001 but year 0000 in UTC: refused like a written 0000.
+      [{ since: '0001-01-01T00:30:00+01:00', until: '0001-01-02T00:00:00Z' }, 'since', /^since: must be an ISO-8601 date-time such as 2026-04-22T10:00:00Z, years 0001–9999/],
       [{ since: iso(now - HOUR_MS), limit: 5 }, '', /unknown field "limit"/],
     ];
     for (const [body, field, message] of cases) {

@@ -3,7 +3,7 @@
 // errors from a real PostgreSQL.
 import { describe, expect, it } from 'vitest';
 import { fromDatabaseError } from '../../src/errors.js';
-import { findUnstorableInput, MAX_JSON_DEPTH } from '../../src/validation.js';
+import { findUnstorableInput, MAX_JSON_DEPTH, storableDateTime } from '../../src/validation.js';
 import { createTestDatabase } from '../helpers/db.js';
 
 const database = await createTestDatabase();
@@ -40,6 +40,18 @@ describe('findUnstorableInput', () => {
 
   it('prefixes the path with the base (a query parameter name)', () => {
     expect(findUnstorableInput('%\u0000', 'searchTerm')).toMatchObject({ field: 'searchTerm' });
+  });
+});
+
+describe('storableDateTime', () => {
+  it('takes years 0001–9999 as instants in UTC, whatever the offset they are written with', () => {
+    const accepts = (value: string) => storableDateTime().safeParse(value).success;
+    expect(accepts('0001-01-01T00:00:00Z')).toBe(true);
+    expect(accepts('9999-12-31T23:59:59Z')).toBe(true);
+    expect(accepts('0001-01-01T00:30:00-01:00')).toBe(true);
+    expect(accepts('0000-06-01T00:00:00Z')).toBe(false);
+    expect(accepts('0001-01-01T00:30:00+01:00')).toBe(false); // 0000-12-31T23:30Z
+    expect(accepts('9999-12-31T23:30:00-01:00')).toBe(false); // 10000-01-01T00:30Z
   });
 });
 
