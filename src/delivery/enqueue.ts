@@ -62,6 +62,9 @@ export async function enqueueDeliveries(tx: Tx, events: readonly PublishedEvent[
           LEFT JOIN unnest(${uuidArray(reservation?.busyByWebhook.keys())}::uuid[], ${intArray(reservation?.busyByWebhook.values())}::int[]) AS bw(id, n) ON bw.id = p.webhook_id
           LEFT JOIN unnest(${uuidArray(reservation?.busyByCompany.keys())}::uuid[], ${intArray(reservation?.busyByCompany.values())}::int[]) AS bc(id, n) ON bc.id = p.company_id
           WHERE p.order_version IS NULL AND ${reservation?.limit ?? 0}::int > 0
+            -- Not in a transaction that has already run for a sixth of the lease (an import): it is likely to
+            -- commit too late for the rows to be sent directly, and would hold the worker's slots meanwhile.
+            AND clock_timestamp() - now() < ${reservation?.leaseMs ?? 0} / 6 * interval '1 millisecond'
         ) s
         WHERE s.webhook_slot <= s.webhook_cap AND s.company_slot <= ${reservation?.perCompanyCap ?? 0}::int AND s.slot <= ${reservation?.limit ?? 0}::int
       ),

@@ -77,7 +77,7 @@ describe('direct dispatch to the worker of the writing process', () => {
 
   it('a rolled-back write sends nothing, and its slots come back for the next write', async () => {
     const { tenant } = await tenantWithHooks(1);
-    await startWorker({ globalCap: 4, leaseMs: 600 }).ready;
+    await startWorker({ globalCap: 4, leaseMs: 1_500 }).ready;
     const rolledBack: string[] = [];
     await expect(
       withTransaction(t.ctx.db, async (tx) => {
@@ -87,7 +87,7 @@ describe('direct dispatch to the worker of the writing process', () => {
       }),
     ).rejects.toThrow('the write fails after its fan-out');
     // After a third of the lease the four slots are free again: the next write is dispatched whole.
-    await new Promise((r) => setTimeout(r, 400));
+    await new Promise((r) => setTimeout(r, 700));
     let dispatchedInside = 0;
     const published = await withTransaction(t.ctx.db, async (tx) => {
       const events = await publishEvents(tx, { companyId: tenant.companyId, userId: tenant.userId }, drafts(4));
@@ -102,18 +102,39 @@ describe('direct dispatch to the worker of the writing process', () => {
 
   it('a write that commits later than a third of the lease: its rows go to the claim path and are sent once', async () => {
     const { tenant } = await tenantWithHooks(1);
-    await startWorker({ leaseMs: 600 }).ready;
+    await startWorker({ leaseMs: 1_500 }).ready;
+    let dispatchedInside = 0;
     const published = await withTransaction(t.ctx.db, async (tx) => {
       const events = await publishEvents(tx, { companyId: tenant.companyId, userId: tenant.userId }, drafts(3));
-      await new Promise((r) => setTimeout(r, 700)); // past the lease the rows were inserted with
+      dispatchedInside = (await rowsIn(tx, tenant.companyId)).filter((r) => r.status === 'processing').length;
+      await new Promise((r) => setTimeout(r, 700)); // past a third of the lease the rows were inserted with
       return events;
     });
+    expect(dispatchedInside).toBe(3);
     await waitForDeliveries(t, tenant.companyId, allFinished(3));
     const received = receivedFor(published.map((e) => e.entityId));
     expect(received.length).toBe(3);
     expect(new Set(received.map((r) => r.headers['x-webhook-delivery'])).size).toBe(3);
     // Claimed by the write, returned to pending, claimed again by the worker's claim.
     expect(await claimCounts(tenant.companyId)).toEqual([2, 2, 2]);
+  });
+
+  it('a transaction already running for a sixth of the lease (an import) leaves its rows to the claim path', async () => {
+    const { tenant } = await tenantWithHooks(1);
+    await startWorker({ leaseMs: 600 }).ready;
+    let inside: QueueState[] = [];
+    const published = await withTransaction(t.ctx.db, async (tx) => {
+      await new Promise((r) => setTimeout(r, 150));
+      const events = await publishEvents(tx, { companyId: tenant.companyId, userId: tenant.userId }, drafts(2));
+      inside = await rowsIn(tx, tenant.companyId);
+      return events;
+    });
+    expect(inside.map((r) => [r.status, r.queue_token])).toEqual([
+      ['pending', null],
+      ['pending', null],
+    ]);
+    await waitForDeliveries(t, tenant.companyId, allFinished(2));
+    expect(receivedFor(published.map((e) => e.entityId)).length).toBe(2);
   });
 
   it('without a worker in the process, a write leaves every row pending for any worker', async () => {
