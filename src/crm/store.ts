@@ -67,8 +67,7 @@ export async function loadDtos(db: DbOrTx, companyId: string, ids: readonly stri
   // Links are stored once per pair, so a record's links are the rows where it is `from` plus those where it
   // is `to`; both halves use an index (the primary key and record_links_to_idx).
   const { rows } = await db.execute<LoadedRow & Record<string, unknown>>(sql`
-    SELECT r.id, r.type, r.name, r.first_name, r.last_name, r.emails, r.amount, r.status, r.due_date::text AS due_date,
-      r.notes, r.created_at, r.updated_at, r.version, r.last_event_xid::text AS last_event_xid,
+    SELECT ${ROW_COLUMNS},
       COALESCE((
         SELECT json_agg(json_build_object('otherId', l.other_id, 'otherType', l.other_type, 'quantity', l.quantity, 'amount', l.amount)
                         ORDER BY l.created_at, l.other_id)
@@ -88,8 +87,26 @@ export async function loadDtos(db: DbOrTx, companyId: string, ids: readonly stri
     FROM records r
     WHERE r.company_id = ${companyId} AND r.id = ANY(${sql.param(unique)}::uuid[])
     ORDER BY r.id`);
-  for (const row of rows) result.set(row.id, { type: row.type, dto: toDto(row), version: row.version, lastEventXid: row.last_event_xid });
+  for (const row of rows) result.set(row.id, loadedRecordOf(row));
   return result;
+}
+
+/** The columns of `records r` a LoadedRecord is built from, besides its links, users and custom values. */
+export const ROW_COLUMNS = sql.raw(
+  `r.id, r.type, r.name, r.first_name, r.last_name, r.emails, r.amount, r.status, r.due_date::text AS due_date,
+      r.notes, r.created_at, r.updated_at, r.version, r.last_event_xid::text AS last_event_xid`,
+);
+
+/** A row of ROW_COLUMNS with no links, users or custom values: what a create without them inserted. */
+export type BareRow = Omit<LoadedRow, 'links' | 'user_ids' | 'custom_values'>;
+
+export function loadedRecordOf(row: LoadedRow): LoadedRecord {
+  return { type: row.type, dto: toDto(row), version: row.version, lastEventXid: row.last_event_xid };
+}
+
+/** The record as loadDtos would read it, for a row that has no links, assigned users or custom values yet. */
+export function bareRecordOf(row: BareRow): LoadedRecord {
+  return loadedRecordOf({ ...row, links: [], user_ids: [], custom_values: [] });
 }
 
 function toDto(row: LoadedRow): RecordDto {

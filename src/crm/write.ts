@@ -13,8 +13,11 @@ import { loadDtos, touchRecords, type LoadedRecord } from './store.js';
 export interface RecordWrite {
   /** Reads and locks the before-image of records this write may change. Call before changing them. */
   track(ids: Iterable<string>): Promise<void>;
-  /** Marks records inserted by this write (they get `created`). */
-  created(ids: Iterable<string>): void;
+  /**
+   * Marks records inserted by this write (they get `created`). `inserted` may hold their after-images when the
+   * caller already read them back and nothing else in the write changes them; the others are read in finish.
+   */
+  created(ids: Iterable<string>, inserted?: ReadonlyMap<string, LoadedRecord>): void;
   /** Marks tracked records this write deletes (they get `deleted` with their before-image). */
   deleted(ids: Iterable<string>): void;
   before(id: string): LoadedRecord | undefined;
@@ -28,6 +31,7 @@ export function openWrite(tx: Tx, principal: Principal): RecordWrite {
   const before = new Map<string, LoadedRecord>();
   const created = new Set<string>();
   const deleted = new Set<string>();
+  const known = new Map<string, LoadedRecord>();
   const remember = (id: string) => {
     if (!seen.has(id)) {
       seen.add(id);
@@ -46,10 +50,12 @@ export function openWrite(tx: Tx, principal: Principal): RecordWrite {
         if (dto) before.set(id, dto);
       }
     },
-    created(ids) {
+    created(ids, inserted) {
       for (const id of ids) {
         remember(id);
         created.add(id);
+        const row = inserted?.get(id);
+        if (row) known.set(id, row);
       }
     },
     deleted(ids) {
@@ -57,7 +63,8 @@ export function openWrite(tx: Tx, principal: Principal): RecordWrite {
     },
     before: (id) => before.get(id),
     async finish() {
-      const after = await loadDtos(tx, principal.companyId, order.filter((id) => !deleted.has(id)));
+      const after = await loadDtos(tx, principal.companyId, order.filter((id) => !deleted.has(id) && !known.has(id)));
+      for (const [id, row] of known) after.set(id, row);
       const now = new Date();
       const drafts: EventDraft[] = [];
       const moved: string[] = [];

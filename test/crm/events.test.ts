@@ -7,7 +7,10 @@ import {
   createRecords,
   deleteCustomColumn,
   deleteRecords,
+  getRecordOrThrow,
   linkRecords,
+  RECORD_TYPES,
+  type RecordType,
   unlinkRecords,
   updateRecord,
   updateRecords,
@@ -48,6 +51,28 @@ describe('create', () => {
     const { principal, newEvents } = await tenant();
     const created = await createRecords(db, principal, 'contact', Array.from({ length: 5 }, (_, i) => ({ firstName: `P${i}` })));
     expect(summary(await newEvents())).toEqual(created.map((c) => `contact.created ${c.id}`));
+  });
+
+  it('bulk: the response and each created event carry, byte for byte, the record a later read returns (every type, every own field)', async () => {
+    const { principal, newEvents } = await tenant();
+    const notes = { type: 'doc', content: [{ type: 'paragraph', content: [{ type: 'text', text: 'zebra "quoted" \\ ünïcode' }] }] };
+    const inputs: Record<RecordType, unknown[]> = {
+      contact: [{ firstName: 'Ada', lastName: 'Lovelace', emails: ['ada@example.com', 'a.l@example.org'], notes }, { firstName: 'Plain' }],
+      organization: [{ name: 'Acme "Corp"', notes: 'plain text notes' }, { name: 'Bare' }],
+      deal: [{ name: 'Big deal', notes }, { name: 'Small deal' }],
+      service: [{ name: 'Consulting', amount: 1234.5 }, { name: 'Tiny', amount: 0.1 + 0.2 }],
+      task: [{ name: 'Call', status: 'done', dueDate: '2031-02-28', notes }, { name: 'Open task' }],
+    };
+    for (const type of RECORD_TYPES) {
+      const created = await createRecords(db, principal, type, inputs[type]);
+      const published = await newEvents();
+      for (const [index, record] of created.entries()) {
+        const read = JSON.stringify(await getRecordOrThrow(db, principal, type, record.id));
+        expect(JSON.stringify(record)).toBe(read);
+        expect(published[index]!.event).toBe(`${type}.created`);
+        expect(JSON.stringify(published[index]!.data.payload[type])).toBe(read);
+      }
+    }
   });
 
   it('bulk with item 57 invalid writes and publishes nothing, naming items.57.field', async () => {
