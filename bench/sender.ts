@@ -123,7 +123,7 @@ export async function runSenderBench(): Promise<void> {
     const cpu = of(rounds, 'cpuUs');
     const ratios = rounds.map((r, i) => r.cpuUs / raws[i]!.cpuUs);
     console.log(
-      `median ${label}: ${cpu.toFixed(0)} µs CPU/request vs raw ${rawCpu.toFixed(0)} µs → adds ${(cpu - rawCpu).toFixed(0)} µs; ` +
+      `median ${label}: ${cpu.toFixed(0)} µs CPU/request vs raw ${rawCpu.toFixed(0)} µs → sender − raw ${(cpu - rawCpu).toFixed(0)} µs; ` +
         `sender ÷ raw CPU ${median(ratios).toFixed(2)}× (median of the rounds' ratios), rate ${(of(rounds, 'rate') / of(raws, 'rate')).toFixed(2)}×`,
     );
   }
