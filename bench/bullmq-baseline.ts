@@ -25,7 +25,7 @@ import { Agent, request } from 'undici';
 import type { Principal } from '../src/auth/principal.js';
 import { createRecords } from '../src/crm/index.js';
 import type { BenchDatabase } from './harness.js';
-import { percentile } from './harness.js';
+import { percentile, receiptLedger } from './harness.js';
 
 export const BASELINE_DELIVERIES = 6_000;
 const EVENTS_PER_WRITE = 20;
@@ -129,17 +129,15 @@ async function startRedis(binary: string): Promise<Redis> {
  * waits for their receipts.
  */
 async function measure(receiver: BaselineReceiver, n: number, write: (batch: number) => Promise<string[]>): Promise<PipelineResult> {
-  const producedAt = new Map<string, number>();
   const latencies: number[] = [];
   let received = 0;
   let lastReceipt = 0;
-  receiver.onReceipt = (entity, at) => {
-    const produced = producedAt.get(entity);
-    if (produced === undefined) return;
-    latencies.push(at - produced);
+  const ledger = receiptLedger((latency, at) => {
+    latencies.push(latency);
     received++;
-    lastReceipt = at;
-  };
+    lastReceipt = Math.max(lastReceipt, at);
+  });
+  receiver.onReceipt = ledger.receipt;
   const started = now();
   let expected = 0;
   let claimed = 0; // deliveries the writers have started to produce
@@ -151,7 +149,7 @@ async function measure(receiver: BaselineReceiver, n: number, write: (batch: num
         while (expected - received > MAX_BACKLOG) await sleep(2);
         const entities = await write(nextBatch++);
         const at = now();
-        for (const entity of entities) producedAt.set(entity, at);
+        for (const entity of entities) ledger.committed(entity, at);
         expected += entities.length * WEBHOOKS;
       }
     }),

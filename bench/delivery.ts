@@ -22,7 +22,7 @@ import { startWorker, type Worker } from '../src/delivery/worker.js';
 import { EVENT_NAMES } from '../src/events/catalog.js';
 import { createWebhook, updateWebhook } from '../src/webhooks/webhooks.js';
 import { compareWithBullmq } from './bullmq-baseline.js';
-import { openBenchDatabase, percentile, type BenchDatabase } from './harness.js';
+import { openBenchDatabase, percentile, receiptLedger, type BenchDatabase } from './harness.js';
 
 const RAW_MS = 5_000;
 const PEAK_MS = 10_000;
@@ -97,17 +97,15 @@ interface RunResult {
 
 /** Writes contacts for `durationMs` (as fast as the backlog allows, or at `rate` deliveries/s) and measures receipts. */
 async function endToEnd(db: BenchDatabase, principal: Principal, healthy: Receiver, fanOut: number, durationMs: number, rate: number | null): Promise<RunResult> {
-  const committedAt = new Map<string, number>();
   const latencies: number[] = [];
   let received = 0;
   let lastReceipt = 0;
-  healthy.onReceipt = (entity, at) => {
-    const committed = committedAt.get(entity);
-    if (committed === undefined) return;
-    latencies.push(at - committed);
+  const ledger = receiptLedger((latency, at) => {
+    latencies.push(latency);
     received++;
-    lastReceipt = at;
-  };
+    lastReceipt = Math.max(lastReceipt, at);
+  });
+  healthy.onReceipt = ledger.receipt;
   const started = now();
   let expected = 0;
   let writes = 0;
@@ -124,7 +122,7 @@ async function endToEnd(db: BenchDatabase, principal: Principal, healthy: Receiv
     const inputs = Array.from({ length: WRITE_SIZE }, (_, i) => ({ firstName: `Bench ${writes}-${i}`, lastName: 'Delivery', emails: [`b${writes}.${i}@bench.example`] }));
     const created = await createRecords(db.ctx.db, principal, 'contact', inputs);
     const at = now();
-    for (const contact of created) committedAt.set(contact.id, at);
+    for (const contact of created) ledger.committed(contact.id, at);
     expected += created.length * fanOut;
     writes++;
   }

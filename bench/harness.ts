@@ -72,3 +72,31 @@ export function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
+
+/**
+ * Matches the receiver's receipts to the moment each write was seen to commit. A receipt can come first: a
+ * write's own worker sends its deliveries on the commit notification (direct dispatch), which may be handled
+ * before the writer's await on COMMIT resumes. Such a receipt waits here for its write and counts with latency
+ * 0 (the commit was earlier than the writer saw it, by less than that). Receipts of entities never marked
+ * (another phase's stragglers) are never counted.
+ */
+export function receiptLedger(onMatch: (latencyMs: number, at: number) => void): { receipt(entity: string, at: number): void; committed(entity: string, at: number): void } {
+  const committedAt = new Map<string, number>();
+  const early = new Map<string, number[]>();
+  return {
+    receipt(entity, at) {
+      const committed = committedAt.get(entity);
+      if (committed !== undefined) return onMatch(Math.max(0, at - committed), at);
+      const waiting = early.get(entity);
+      if (waiting) waiting.push(at);
+      else early.set(entity, [at]);
+    },
+    committed(entity, at) {
+      committedAt.set(entity, at);
+      const waiting = early.get(entity);
+      if (!waiting) return;
+      early.delete(entity);
+      for (const receivedAt of waiting) onMatch(Math.max(0, receivedAt - at), receivedAt);
+    },
+  };
+}
