@@ -20,11 +20,19 @@ function cpuTicks(pid: number): number {
     return 0;
   }
 }
+// This run's PostgreSQL only: its postmaster and the postmaster's children (other clusters may run on the machine).
+// (With DATABASE_URL on another host, 0: then every local postgres process, as before.)
+let postmaster = 0;
 function pgPids(): number[] {
-  return execSync('pgrep -x postgres || true').toString().split(/\s+/).filter(Boolean).map(Number);
+  if (!postmaster) return execSync('pgrep -x postgres || true').toString().split(/\s+/).filter(Boolean).map(Number);
+  const children = execSync(`pgrep -P ${postmaster} || true`).toString().split(/\s+/).filter(Boolean).map(Number);
+  return [postmaster, ...children];
 }
 
 const db = await openBenchDatabase({ WEBHOOK_ALLOW_PRIVATE: '127.0.0.1/32', WEBHOOK_TIMEOUT_MS: '2000' });
+const backend = (await db.ctx.pool.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+const backendStat = fs.existsSync(`/proc/${backend}/stat`) ? fs.readFileSync(`/proc/${backend}/stat`, 'utf8') : '';
+postmaster = backendStat.startsWith(`${backend} (postgres)`) ? Number(backendStat.split(') ')[1]!.split(' ')[1]) : 0;
 // PROFILE_SQL='ALTER TABLE …' tries a storage setting (statements separated by ';') before anything is written.
 for (const statement of (process.env.PROFILE_SQL ?? '').split(';').filter((q) => q.trim())) await db.ctx.pool.query(statement);
 const walLsn = async () => (await db.ctx.pool.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn')).rows[0]!.lsn;
