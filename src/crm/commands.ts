@@ -120,7 +120,9 @@ export async function writeCreates(
   await checkReferences(tx, principal.companyId, type, items);
   const now = new Date().toISOString();
   // Records with nothing but their own columns are read back by the insert itself (one statement less).
-  const bare = items.every((item) => item.links.size === 0 && !item.userIds?.length && !item.customFieldValues?.some((v) => v.value !== null));
+  const bare = items.every(
+    (item) => [...item.links.values()].every((targets) => targets.length === 0) && !item.userIds?.length && !item.customFieldValues?.some((v) => v.value !== null),
+  );
   write.created(ids, await insertRecords(tx, principal.companyId, type, items, ids, now, bare));
   const relations = RELATIONS[type] as Record<string, RecordType>;
   await insertLinks(

@@ -57,7 +57,7 @@ describe('create', () => {
     const { principal, newEvents } = await tenant();
     const notes = { type: 'doc', content: [{ type: 'paragraph', content: [{ type: 'text', text: 'zebra "quoted" \\ ünïcode' }] }] };
     const inputs: Record<RecordType, unknown[]> = {
-      contact: [{ firstName: 'Ada', lastName: 'Lovelace', emails: ['ada@example.com', 'a.l@example.org'], notes }, { firstName: 'Plain' }],
+      contact: [{ firstName: 'Ada', lastName: 'Lovelace', emails: ['ada@example.com', 'a.l@example.org'], notes }, { firstName: 'Plain' }, { firstName: 'Empty lists', organizationIds: [], dealIds: [], userIds: [], customFieldValues: [] }],
       organization: [{ name: 'Acme "Corp"', notes: 'plain text notes' }, { name: 'Bare' }],
       deal: [{ name: 'Big deal', notes }, { name: 'Small deal' }],
       service: [{ name: 'Consulting', amount: 1234.5 }, { name: 'Tiny', amount: 0.1 + 0.2 }],
