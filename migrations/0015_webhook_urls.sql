@@ -5,7 +5,8 @@
 -- webhooks.url when the row is written, refreshed from it at claim). So the urls every webhook of a company has
 -- ever had are kept in webhook_urls, a few rows per webhook; a search matches its term there (ILIKE over the
 -- company's rows) and then reads the log rows of each matching url in order through a btree, newest first
--- (src/delivery/queries.ts).
+-- (src/delivery/queries.ts). On an existing log this migration reads the table twice (the index build and the
+-- backfill below): 2.6 s for 1 M deliveries here, under the migration lock.
 CREATE TABLE webhook_urls (
   company_id uuid NOT NULL REFERENCES companies(id) ON DELETE CASCADE,
   -- No foreign key to webhooks: a deleted webhook's urls stay, so its old deliveries are still found by url.
