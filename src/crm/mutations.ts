@@ -24,9 +24,13 @@ export function linkRow(companyId: string, type: RecordType, id: string, target:
  */
 export async function insertLinks(tx: Tx, rows: LinkRow[], options: { keepQuantities?: boolean } = {}): Promise<void> {
   if (rows.length === 0) return;
-  const insert = tx.insert(recordLinks).values(rows);
-  if (options.keepQuantities) await insert.onConflictDoNothing();
-  else await insert.onConflictDoUpdate({ target: [recordLinks.fromId, recordLinks.toId], set: { quantity: sql`excluded.quantity` } });
+  // One parameter for all rows (a JSON array), as the records of a create are inserted (see insertRecords).
+  const json = JSON.stringify(rows.map((row) => ({ company_id: row.companyId, from_id: row.fromId, from_type: row.fromType, to_id: row.toId, to_type: row.toType, quantity: row.quantity })));
+  await tx.execute(sql`
+    INSERT INTO record_links (company_id, from_id, from_type, to_id, to_type, quantity)
+    SELECT x.company_id, x.from_id, x.from_type, x.to_id, x.to_type, x.quantity
+    FROM json_to_recordset(${json}::json) AS x(company_id uuid, from_id uuid, from_type text, to_id uuid, to_type text, quantity numeric)
+    ON CONFLICT (from_id, to_id) ${options.keepQuantities ? sql`DO NOTHING` : sql`DO UPDATE SET quantity = excluded.quantity`}`);
 }
 
 /** Removes the links of record `id` to records of type `target`: all but `keep`, or exactly `only`. */
