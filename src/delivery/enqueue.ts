@@ -11,12 +11,12 @@
 // are evaluated here in JS against the payloads the write already holds, and only the matching pairs get rows,
 // in a second statement run only when something matched. A write that no filtered webhook wants therefore
 // costs the same single statement as before.
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import type { Tx } from '../db/pool.js';
 import type { PublishedEvent } from '../events/publish.js';
 import { matchesFilter, toFilterEvent } from '../webhooks/filter/evaluate.js';
 import type { FilterNode } from '../webhooks/filter/parse.js';
-import { localDispatcherFor } from './dispatch.js';
+import { localDispatcherFor, type DispatchReservation } from './dispatch.js';
 import { FAILING_AFTER_MS, type ClaimedDelivery } from './queue.js';
 
 export const DELIVERY_CHANNEL = 'webhook_deliveries';
@@ -47,46 +47,25 @@ export async function enqueueDeliveries(tx: Tx, events: readonly PublishedEvent[
           -- Per-record ordering (spec §13): the queue rows of such webhooks carry the record and its version
           -- (src/delivery/queue.ts), and are always left to the claim, which keeps the order.
           CASE WHEN w.ordering = 'per-record' AND e.record_version IS NOT NULL THEN e.record_version END AS order_version,
-          CASE WHEN w.failing_since < now() - interval '${sql.raw(String(FAILING_AFTER_MS))} milliseconds' THEN ${reservation?.failingWebhookCap ?? 0}::int
-               ELSE ${reservation?.perWebhookCap ?? 0}::int END AS webhook_cap
+          w.failing_since < now() - interval '${sql.raw(String(FAILING_AFTER_MS))} milliseconds' AS failing
         FROM e JOIN webhooks w ON w.company_id = e.company_id AND w.enabled AND e.name = ANY (w.events) AND w.filter IS NULL
       ),
-      -- The rows the local worker takes: within its free slots, per webhook and per company, as a claim would.
-      chosen AS (
-        SELECT s.id FROM (
-          SELECT p.id, p.webhook_cap,
-            row_number() OVER (PARTITION BY p.webhook_id ORDER BY p.ord) + coalesce(bw.n, 0) AS webhook_slot,
-            row_number() OVER (PARTITION BY p.company_id ORDER BY p.ord, p.webhook_id) + coalesce(bc.n, 0) AS company_slot,
-            row_number() OVER (ORDER BY p.ord, p.webhook_id) AS slot
-          FROM pairs p
-          LEFT JOIN unnest(${uuidArray(reservation?.busyByWebhook.keys())}::uuid[], ${intArray(reservation?.busyByWebhook.values())}::int[]) AS bw(id, n) ON bw.id = p.webhook_id
-          LEFT JOIN unnest(${uuidArray(reservation?.busyByCompany.keys())}::uuid[], ${intArray(reservation?.busyByCompany.values())}::int[]) AS bc(id, n) ON bc.id = p.company_id
-          WHERE p.order_version IS NULL AND ${reservation?.limit ?? 0}::int > 0
-            -- Not in a transaction that has already run for a sixth of the lease (an import): it is likely to
-            -- commit too late for the rows to be sent directly, and would hold the worker's slots meanwhile.
-            AND clock_timestamp() - now() < ${reservation?.leaseMs ?? 0} / 6 * interval '1 millisecond'
-        ) s
-        WHERE s.webhook_slot <= s.webhook_cap AND s.company_slot <= ${reservation?.perCompanyCap ?? 0}::int AND s.slot <= ${reservation?.limit ?? 0}::int
-      ),
-      claim AS (
-        SELECT p.*, c.id IS NOT NULL AS claimed FROM pairs p LEFT JOIN chosen c ON c.id = p.id
-      ),
+      claim AS MATERIALIZED (${reservation ? dispatchedPairs(reservation) : sql`SELECT p.*, false AS claimed, NULL::timestamptz AS lease_expires_at FROM pairs p`}),
+      -- Both inserts read the pairs (a join of one statement's CTEs has no index and can turn into a nested loop).
       inserted AS (
         INSERT INTO webhook_deliveries (id, company_id, webhook_id, event_id, event, entity_id, url, status, claim_token, lease_expires_at, claim_count)
         SELECT c.id, c.company_id, c.webhook_id, c.event_id, c.name, c.entity_id, c.url,
           CASE WHEN c.claimed THEN 'processing' ELSE 'pending' END,
           CASE WHEN c.claimed THEN ${reservation?.token ?? null}::uuid END,
-          -- clock_timestamp: the lease runs from now, not from the start of a long transaction.
-          CASE WHEN c.claimed THEN clock_timestamp() + ${reservation?.leaseMs ?? 0} * interval '1 millisecond' END,
+          c.lease_expires_at,
           CASE WHEN c.claimed THEN 1 ELSE 0 END
         FROM claim c
-        RETURNING id, created_at, claim_token, lease_expires_at
       ),
       queued AS (
         INSERT INTO webhook_delivery_queue (delivery_id, webhook_id, company_id, created_at, order_entity_id, order_version, claim_token, lease_expires_at)
-        SELECT i.id, c.webhook_id, c.company_id, i.created_at, CASE WHEN c.order_version IS NOT NULL THEN c.entity_id END, c.order_version,
-          i.claim_token, i.lease_expires_at
-        FROM inserted i JOIN claim c ON c.id = i.id
+        SELECT c.id, c.webhook_id, c.company_id, now(), CASE WHEN c.order_version IS NOT NULL THEN c.entity_id END, c.order_version,
+          CASE WHEN c.claimed THEN ${reservation?.token ?? null}::uuid END, c.lease_expires_at
+        FROM claim c
         RETURNING claim_token
       ),
       notified AS (
@@ -109,6 +88,36 @@ export async function enqueueDeliveries(tx: Tx, events: readonly PublishedEvent[
   } finally {
     if (reservation) dispatcher!.settle(reservation, claims);
   }
+}
+
+/**
+ * The pairs with what direct dispatch decides for each: `claimed` for the rows the local worker takes — within
+ * its free slots, per webhook (a failing one gets its lower cap) and per company, as a claim would — and their
+ * lease, from clock_timestamp() (the lease runs from now, not from the start of the transaction). Counts are
+ * running counts in event order, so a webhook's or company's first rows are the ones taken.
+ */
+function dispatchedPairs(reservation: DispatchReservation): SQL {
+  return sql`
+    SELECT d.*, CASE WHEN d.claimed THEN clock_timestamp() + ${reservation.leaseMs} * interval '1 millisecond' END AS lease_expires_at
+    FROM (
+      SELECT s.*, s.eligible
+        AND s.webhook_slot <= CASE WHEN s.failing THEN ${reservation.failingWebhookCap}::int ELSE ${reservation.perWebhookCap}::int END
+        AND s.company_slot <= ${reservation.perCompanyCap}::int AND s.slot <= ${reservation.limit}::int AS claimed
+      FROM (
+        SELECT p.*, e.eligible,
+          count(*) FILTER (WHERE e.eligible) OVER (PARTITION BY p.webhook_id ORDER BY p.ord ROWS UNBOUNDED PRECEDING) + coalesce(bw.n, 0) AS webhook_slot,
+          count(*) FILTER (WHERE e.eligible) OVER (PARTITION BY p.company_id ORDER BY p.ord, p.webhook_id ROWS UNBOUNDED PRECEDING) + coalesce(bc.n, 0) AS company_slot,
+          count(*) FILTER (WHERE e.eligible) OVER (ORDER BY p.ord, p.webhook_id ROWS UNBOUNDED PRECEDING) AS slot
+        FROM pairs p
+        CROSS JOIN LATERAL (
+          -- Never a per-record webhook's row, nor in a transaction that has already run for a sixth of the
+          -- lease (an import): it would likely commit too late to be sent directly, holding the slots meanwhile.
+          SELECT p.order_version IS NULL AND clock_timestamp() - now() < ${reservation.leaseMs} / 6 * interval '1 millisecond' AS eligible
+        ) e
+        LEFT JOIN unnest(${uuidArray(reservation.busyByWebhook.keys())}::uuid[], ${intArray(reservation.busyByWebhook.values())}::int[]) AS bw(id, n) ON bw.id = p.webhook_id
+        LEFT JOIN unnest(${uuidArray(reservation.busyByCompany.keys())}::uuid[], ${intArray(reservation.busyByCompany.values())}::int[]) AS bc(id, n) ON bc.id = p.company_id
+      ) s
+    ) d`;
 }
 
 interface DispatchedRow {
