@@ -1,7 +1,8 @@
 // Delivery throughput and latency, against HTTPS receivers running in their own processes:
 //   (a) raw ceiling: undici POSTing one signed 1 KB body, 64 in flight — what this machine can do at all;
-//   (b) end to end: bulk contact creates (createRecords, 20 per write) with 3 subscribed webhooks, commit → receipt;
-//       then the same at half of (b)'s peak rate, where latency (not queueing) is the figure;
+//   (b) end to end: bulk contact creates (createRecords, 20 per write, 4 concurrent writers: BASELINE_WRITERS) with
+//       3 subscribed webhooks, commit → receipt; then one writer paced at half of (b)'s peak rate, where latency
+//       (not queueing) is the figure;
 //   (baseline) after (b): the same N deliveries through Switchboard and through BullMQ + Redis, alternating
 //       (bench/bullmq-baseline.ts; `npm run bench -- baseline` runs it alone);
 //   (c) (b) plus a 4th webhook on a tarpit that never answers: the healthy webhooks' throughput, in rounds alternating
@@ -21,7 +22,7 @@ import { listDeliveries } from '../src/delivery/queries.js';
 import { startWorker, type Worker } from '../src/delivery/worker.js';
 import { EVENT_NAMES } from '../src/events/catalog.js';
 import { createWebhook, updateWebhook } from '../src/webhooks/webhooks.js';
-import { compareWithBullmq } from './bullmq-baseline.js';
+import { compareWithBullmq, WRITERS } from './bullmq-baseline.js';
 import { openBenchDatabase, percentile, receiptLedger, type BenchDatabase } from './harness.js';
 
 const RAW_MS = 5_000;
@@ -109,23 +110,29 @@ async function endToEnd(db: BenchDatabase, principal: Principal, healthy: Receiv
   const started = now();
   let expected = 0;
   let writes = 0;
-  while (now() - started < durationMs) {
-    if (rate === null) {
-      if (expected - received > MAX_BACKLOG) {
-        await sleep(2);
-        continue;
+  // Unpaced, WRITERS concurrent writers (as in the baseline), so the figure is the pipeline's capacity: one
+  // sequential writer measured how fast it could write, and with a tarpit subscribed each of its writes also
+  // inserted the tarpit's rows. Paced, one writer keeps the schedule.
+  const writer = async () => {
+    while (now() - started < durationMs) {
+      if (rate === null) {
+        if (expected - received > MAX_BACKLOG) {
+          await sleep(2);
+          continue;
+        }
+      } else {
+        const due = started + (writes * WRITE_SIZE * fanOut * 1000) / rate;
+        if (due > now()) await sleep(due - now());
       }
-    } else {
-      const due = started + (writes * WRITE_SIZE * fanOut * 1000) / rate;
-      if (due > now()) await sleep(due - now());
+      const write = writes++;
+      const inputs = Array.from({ length: WRITE_SIZE }, (_, i) => ({ firstName: `Bench ${write}-${i}`, lastName: 'Delivery', emails: [`b${write}.${i}@bench.example`] }));
+      const created = await createRecords(db.ctx.db, principal, 'contact', inputs);
+      const at = now();
+      for (const contact of created) ledger.committed(contact.id, at);
+      expected += created.length * fanOut;
     }
-    const inputs = Array.from({ length: WRITE_SIZE }, (_, i) => ({ firstName: `Bench ${writes}-${i}`, lastName: 'Delivery', emails: [`b${writes}.${i}@bench.example`] }));
-    const created = await createRecords(db.ctx.db, principal, 'contact', inputs);
-    const at = now();
-    for (const contact of created) ledger.committed(contact.id, at);
-    expected += created.length * fanOut;
-    writes++;
-  }
+  };
+  await Promise.all(Array.from({ length: rate === null ? WRITERS : 1 }, writer));
   const drainUntil = now() + DRAIN_MS;
   while (received < expected && now() < drainUntil) await sleep(5);
   if (received < expected) console.log(`  (drain incomplete: ${received}/${expected})`);
