@@ -183,24 +183,23 @@ async function enqueueFilteredDeliveries(tx: Tx, events: readonly PublishedEvent
     }
   }
   if (eventIds.length === 0) return;
+  // Both inserts read the materialized pairs, as in the unfiltered statement (no join between CTEs).
   await tx.execute(sql`
-    WITH inserted AS (
-      INSERT INTO webhook_deliveries (company_id, webhook_id, event_id, event, entity_id, url)
-      SELECT e.company_id, w.id, e.id, e.name, e.entity_id, w.url
+    WITH pairs AS MATERIALIZED (
+      SELECT gen_random_uuid() AS id, e.company_id, w.id AS webhook_id, e.id AS event_id, e.name, e.entity_id, w.url,
+        -- Per-record webhooks' queue rows carry the record and its version, as in the unfiltered statement.
+        CASE WHEN w.ordering = 'per-record' AND e.record_version IS NOT NULL THEN e.record_version END AS order_version
       FROM unnest(${`{${eventIds.join(',')}}`}::uuid[], ${`{${webhookIds.join(',')}}`}::uuid[]) AS p(event_id, webhook_id)
-      JOIN jsonb_to_recordset(${rows}::jsonb) AS e(id uuid, company_id uuid, name text, entity_id uuid) ON e.id = p.event_id
+      JOIN jsonb_to_recordset(${rows}::jsonb) AS e(id uuid, company_id uuid, name text, entity_id uuid, record_version int) ON e.id = p.event_id
       JOIN webhooks w ON w.id = p.webhook_id AND w.company_id = e.company_id
-      RETURNING id, webhook_id, company_id, created_at, event_id, entity_id
     ),
-    -- Per-record webhooks' queue rows carry the record and its version, as in the unfiltered statement.
+    inserted AS (
+      INSERT INTO webhook_deliveries (id, company_id, webhook_id, event_id, event, entity_id, url)
+      SELECT id, company_id, webhook_id, event_id, name, entity_id, url FROM pairs
+    ),
     queued AS (
       INSERT INTO webhook_delivery_queue (delivery_id, webhook_id, company_id, created_at, order_entity_id, order_version)
-      SELECT i.id, i.webhook_id, i.company_id, i.created_at,
-        CASE WHEN w.ordering = 'per-record' AND e.record_version IS NOT NULL THEN i.entity_id END,
-        CASE WHEN w.ordering = 'per-record' THEN e.record_version END
-      FROM inserted i
-      JOIN jsonb_to_recordset(${rows}::jsonb) AS e(id uuid, record_version int) ON e.id = i.event_id
-      JOIN webhooks w ON w.id = i.webhook_id
+      SELECT id, webhook_id, company_id, now(), CASE WHEN order_version IS NOT NULL THEN entity_id END, order_version FROM pairs
       RETURNING 1
     )
     SELECT pg_notify(${DELIVERY_CHANNEL}, '') FROM (SELECT count(*) AS n FROM queued) AS c WHERE c.n > 0`);
