@@ -56,14 +56,13 @@ export function localDispatcherFor(tx: Tx): LocalDispatcher | null {
 }
 
 /**
- * The delivery channel's notification payload. "" (any writer): work may be waiting. "d:<token>:<0|1>": a write
- * committed rows claimed for the reservation <token>, and left other rows pending (1) or not (0).
+ * The delivery channel's notification payload. "" (any writer): work may be waiting. "d:<token>:<0|1|2>": a write
+ * committed rows claimed for the reservation <token>, and left no other row pending (0), rows the local worker
+ * could claim now (1), or only rows of webhooks at the local worker's cap (2: it claims those when one of their
+ * requests ends, which wakes it anyway; another process's worker has its own caps and may take them now).
  */
-export function dispatchNotice(token: string, pendingLeft: boolean): string {
-  return `d:${token}:${pendingLeft ? 1 : 0}`;
-}
-
-export function parseDispatchNotice(payload: string | undefined): { token: string | null; pendingLeft: boolean } {
-  const match = /^d:([0-9a-f-]{36}):([01])$/.exec(payload ?? '');
-  return match ? { token: match[1]!, pendingLeft: match[2] === '1' } : { token: null, pendingLeft: true };
+export function parseDispatchNotice(payload: string | undefined): { token: string | null; pendingLeft: boolean; pendingForLocalWorker: boolean } {
+  const match = /^d:([0-9a-f-]{36}):([012])$/.exec(payload ?? '');
+  if (!match) return { token: null, pendingLeft: true, pendingForLocalWorker: true };
+  return { token: match[1]!, pendingLeft: match[2] !== '0', pendingForLocalWorker: match[2] === '1' };
 }

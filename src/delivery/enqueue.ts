@@ -50,7 +50,7 @@ export async function enqueueDeliveries(tx: Tx, events: readonly PublishedEvent[
           w.failing_since < now() - interval '${sql.raw(String(FAILING_AFTER_MS))} milliseconds' AS failing
         FROM e JOIN webhooks w ON w.company_id = e.company_id AND w.enabled AND e.name = ANY (w.events) AND w.filter IS NULL
       ),
-      claim AS MATERIALIZED (${reservation ? dispatchedPairs(reservation) : sql`SELECT p.*, false AS claimed, NULL::timestamptz AS lease_expires_at FROM pairs p`}),
+      claim AS MATERIALIZED (${reservation ? dispatchedPairs(reservation) : sql`SELECT p.*, false AS claimed, false AS at_webhook_cap, NULL::timestamptz AS lease_expires_at FROM pairs p`}),
       -- Both inserts read the pairs (a join of one statement's CTEs has no index and can turn into a nested loop).
       inserted AS (
         INSERT INTO webhook_deliveries (id, company_id, webhook_id, event_id, event, entity_id, url, status, claim_token, lease_expires_at, claim_count)
@@ -68,10 +68,16 @@ export async function enqueueDeliveries(tx: Tx, events: readonly PublishedEvent[
         FROM claim c
         RETURNING claim_token
       ),
+      -- The payload (dispatch.ts): the reservation, and whether rows were left pending (1), only rows of webhooks
+      -- at the local worker's cap (2: it takes those when a slot frees, other workers may now), or none (0).
       notified AS (
         SELECT pg_notify(${DELIVERY_CHANNEL},
-          CASE WHEN q.claimed > 0 THEN 'd:' || ${reservation?.token ?? ''} || ':' || (q.n > q.claimed)::int ELSE '' END)
-        FROM (SELECT count(*) AS n, count(claim_token) AS claimed FROM queued) AS q WHERE q.n > 0
+          CASE WHEN q.claimed > 0 THEN 'd:' || ${reservation?.token ?? ''} || ':' ||
+            CASE WHEN q.n = q.claimed THEN '0' WHEN q.takeable > 0 THEN '1' ELSE '2' END ELSE '' END)
+        FROM (SELECT count(*) AS n, count(*) FILTER (WHERE c.claimed) AS claimed,
+                     count(*) FILTER (WHERE NOT c.claimed AND NOT c.at_webhook_cap) AS takeable
+              FROM claim c) AS q
+        WHERE q.n > 0 AND EXISTS (SELECT 1 FROM queued)
       )
       SELECT (SELECT count(*) FROM notified) AS notified,
         (SELECT jsonb_agg(jsonb_build_object('id', w.id, 'company_id', w.company_id, 'url', w.url, 'events', w.events, 'filter', w.filter, 'ordering', w.ordering))
@@ -97,26 +103,33 @@ export async function enqueueDeliveries(tx: Tx, events: readonly PublishedEvent[
  * running counts in event order, so a webhook's or company's first rows are the ones taken.
  */
 function dispatchedPairs(reservation: DispatchReservation): SQL {
+  // Innermost first: which rows may be dispatched at all; each webhook's running count against its cap; then
+  // the company's and the worker's running counts over the rows still in (a webhook at its cap, e.g. a tarpit,
+  // takes none of them); then the decision and the lease.
   return sql`
     SELECT d.*, CASE WHEN d.claimed THEN clock_timestamp() + ${reservation.leaseMs} * interval '1 millisecond' END AS lease_expires_at
     FROM (
-      SELECT s.*, s.eligible
-        AND s.webhook_slot <= CASE WHEN s.failing THEN ${reservation.failingWebhookCap}::int ELSE ${reservation.perWebhookCap}::int END
-        AND s.company_slot <= ${reservation.perCompanyCap}::int AND s.slot <= ${reservation.limit}::int AS claimed
+      SELECT c.*, c.candidate AND c.company_slot <= ${reservation.perCompanyCap}::int AND c.slot <= ${reservation.limit}::int AS claimed
       FROM (
-        SELECT p.*, e.eligible,
-          count(*) FILTER (WHERE e.eligible) OVER (PARTITION BY p.webhook_id ORDER BY p.ord ROWS UNBOUNDED PRECEDING) + coalesce(bw.n, 0) AS webhook_slot,
-          count(*) FILTER (WHERE e.eligible) OVER (PARTITION BY p.company_id ORDER BY p.ord, p.webhook_id ROWS UNBOUNDED PRECEDING) + coalesce(bc.n, 0) AS company_slot,
-          count(*) FILTER (WHERE e.eligible) OVER (ORDER BY p.ord, p.webhook_id ROWS UNBOUNDED PRECEDING) AS slot
-        FROM pairs p
-        CROSS JOIN LATERAL (
-          -- Never a per-record webhook's row, nor in a transaction that has already run for a sixth of the
-          -- lease (an import): it would likely commit too late to be sent directly, holding the slots meanwhile.
-          SELECT p.order_version IS NULL AND clock_timestamp() - now() < ${reservation.leaseMs} / 6 * interval '1 millisecond' AS eligible
-        ) e
-        LEFT JOIN unnest(${uuidArray(reservation.busyByWebhook.keys())}::uuid[], ${intArray(reservation.busyByWebhook.values())}::int[]) AS bw(id, n) ON bw.id = p.webhook_id
-        LEFT JOIN unnest(${uuidArray(reservation.busyByCompany.keys())}::uuid[], ${intArray(reservation.busyByCompany.values())}::int[]) AS bc(id, n) ON bc.id = p.company_id
-      ) s
+        SELECT w.*,
+          count(*) FILTER (WHERE w.candidate) OVER (PARTITION BY w.company_id ORDER BY w.ord, w.webhook_id ROWS UNBOUNDED PRECEDING) + coalesce(bc.n, 0) AS company_slot,
+          count(*) FILTER (WHERE w.candidate) OVER (ORDER BY w.ord, w.webhook_id ROWS UNBOUNDED PRECEDING) AS slot
+        FROM (
+          SELECT s.*, s.eligible AND NOT s.at_webhook_cap AS candidate
+          FROM (
+            SELECT p.*, e.eligible, e.eligible AND count(*) FILTER (WHERE e.eligible) OVER (PARTITION BY p.webhook_id ORDER BY p.ord ROWS UNBOUNDED PRECEDING)
+                + coalesce(bw.n, 0) > CASE WHEN p.failing THEN ${reservation.failingWebhookCap}::int ELSE ${reservation.perWebhookCap}::int END AS at_webhook_cap
+            FROM pairs p
+            CROSS JOIN LATERAL (
+              -- Never a per-record webhook's row, nor in a transaction that has already run for a sixth of the
+              -- lease (an import): it would likely commit too late to be sent directly, holding the slots meanwhile.
+              SELECT p.order_version IS NULL AND clock_timestamp() - now() < ${reservation.leaseMs} / 6 * interval '1 millisecond' AS eligible
+            ) e
+            LEFT JOIN unnest(${uuidArray(reservation.busyByWebhook.keys())}::uuid[], ${intArray(reservation.busyByWebhook.values())}::int[]) AS bw(id, n) ON bw.id = p.webhook_id
+          ) s
+        ) w
+        LEFT JOIN unnest(${uuidArray(reservation.busyByCompany.keys())}::uuid[], ${intArray(reservation.busyByCompany.values())}::int[]) AS bc(id, n) ON bc.id = w.company_id
+      ) c
     ) d`;
 }
 

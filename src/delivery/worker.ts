@@ -172,10 +172,12 @@ export function startWorker(ctx: AppContext, options: WorkerOptions = {}): Worke
 
   const listener = startListener(ctx, (payload) => {
     const notice = parseDispatchNotice(payload);
+    const ours = notice.token !== null && (dispatched.has(notice.token) || late.has(notice.token));
     if (notice.token !== null && dispatched.has(notice.token)) sendDispatched(notice.token);
     else if (notice.token !== null && late.has(notice.token)) void releaseLate(notice.token);
-    // A write whose rows were all dispatched to a worker leaves nothing to claim.
-    if (notice.pendingLeft) wake();
+    // A write whose rows were all dispatched leaves nothing to claim; one that left only rows of webhooks at this
+    // worker's cap leaves nothing it could claim before one of their requests ends (which wakes it).
+    if (ours ? notice.pendingForLocalWorker : notice.pendingLeft) wake();
   });
 
   const unregisterDispatcher = registerLocalDispatcher(pool, {

@@ -43,6 +43,12 @@ async function claimCounts(companyId: string): Promise<number[]> {
   return rows.map((r) => r.claim_count);
 }
 
+async function waitFor(done: () => boolean, timeoutMs = 10_000): Promise<void> {
+  for (const until = Date.now() + timeoutMs; !done(); await new Promise((r) => setTimeout(r, 25))) {
+    if (Date.now() > until) throw new Error('timed out waiting');
+  }
+}
+
 async function tenantWithHooks(hooks: number): Promise<{ tenant: Tenant; webhookIds: string[] }> {
   const tenant = await t.signup();
   const webhookIds: string[] = [];
@@ -73,6 +79,29 @@ describe('direct dispatch to the worker of the writing process', () => {
     expect(receivedFor(entityIds).length).toBe(10);
     // Each row was claimed once: the dispatched ones by the write, the others by the worker's claim.
     expect(await claimCounts(tenant.companyId)).toEqual(Array(10).fill(1));
+  });
+
+  it('a webhook at its cap (a tarpit) takes none of the worker’s free slots from the others', async () => {
+    const tenant = await t.signup();
+    const slow = await createWebhook(t, tenant, { url: `${receiver.url}/tarpit-dd`, events: ['contact.created'] });
+    const fast = await createWebhook(t, tenant, { url: `${receiver.url}/fast-dd`, events: ['contact.created'] });
+    receiver.setResponder((request) => (request.path === '/tarpit-dd' ? { hang: true } : { status: 200, body: 'ok' }));
+    // Disabled while the tarpit fills its 2 slots with 2 hanging requests, then enabled for the write under test.
+    await t.call('PATCH', `/webhooks/${fast.id}`, { key: tenant.key, body: { enabled: false } });
+    await startWorker({ globalCap: 4, perWebhookCap: 2, leaseMs: 3_000, stopDeadlineMs: 200 }).ready;
+    await withTransaction(t.ctx.db, (tx) => publishEvents(tx, { companyId: tenant.companyId, userId: tenant.userId }, drafts(2)));
+    await waitFor(() => receiver.requests.filter((r) => r.path === '/tarpit-dd').length === 2);
+    await t.call('PATCH', `/webhooks/${fast.id}`, { key: tenant.key, body: { enabled: true } });
+    let inside: QueueState[] = [];
+    await withTransaction(t.ctx.db, async (tx) => {
+      await publishEvents(tx, { companyId: tenant.companyId, userId: tenant.userId }, drafts(2));
+      inside = await rowsIn(tx, tenant.companyId);
+    });
+    // Free slots: 4 − 2 in flight. Events go out in order e1 → (tarpit, fast), e2 → (tarpit, fast): the tarpit's
+    // rows are at its cap and must not use up the two slots the fast webhook can take.
+    const fresh = inside.slice(2);
+    expect(fresh.filter((r) => r.webhook_id === slow.id).map((r) => r.status)).toEqual(['pending', 'pending']);
+    expect(fresh.filter((r) => r.webhook_id === fast.id).map((r) => r.status)).toEqual(['processing', 'processing']);
   });
 
   it('a rolled-back write sends nothing, and its slots come back for the next write', async () => {
