@@ -121,6 +121,9 @@ export function startWorker(ctx: AppContext, options: WorkerOptions = {}): Worke
   let dispatchedCount = 0;
   let lentSlots = 0;
   const freeSlots = () => settings.globalCap - inFlight.size - dispatchedCount - lentSlots;
+  // While the last claim found rows waiting, writes leave theirs to the queue too: taking a new write's rows
+  // directly would let them pass older ones (the claim takes rows in order), which then wait for seconds.
+  let backlog = false;
   let stopping = false;
   let flushing: Promise<void> | null = null;
   let lastReap = 0;
@@ -184,7 +187,7 @@ export function startWorker(ctx: AppContext, options: WorkerOptions = {}): Worke
     reserve(): DispatchReservation | null {
       // Without the LISTEN connection the commit would never be seen: the rows would wait for their lease.
       const limit = Math.min(freeSlots(), settings.batchSize);
-      if (stopping || !listener.connected() || limit <= 0) return null;
+      if (stopping || backlog || !listener.connected() || limit <= 0) return null;
       lentSlots += limit;
       return {
         token: randomUUID(),
@@ -427,6 +430,8 @@ export function startWorker(ctx: AppContext, options: WorkerOptions = {}): Worke
           });
           for (const claim of claimed) launch(claim);
           full = claimed.length === free;
+          // A claim that filled every free slot may have left rows behind; one that did not, found them all.
+          backlog = full;
         }
       } catch (error) {
         if (stopping) break;
