@@ -175,9 +175,11 @@ export function startWorker(ctx: AppContext, options: WorkerOptions = {}): Worke
 
   const listener = startListener(ctx, (payload) => {
     const notice = parseDispatchNotice(payload);
-    const ours = notice.token !== null && (dispatched.has(notice.token) || late.has(notice.token));
-    if (notice.token !== null && dispatched.has(notice.token)) sendDispatched(notice.token);
-    else if (notice.token !== null && late.has(notice.token)) void releaseLate(notice.token);
+    const waiting = notice.token !== null && dispatched.has(notice.token);
+    const dropped = notice.token !== null && late.has(notice.token);
+    if (waiting) sendDispatched(notice.token!);
+    else if (dropped) void releaseLate(notice.token!);
+    const ours = waiting || dropped;
     // A write whose rows were all dispatched leaves nothing to claim; one that left only rows of webhooks at this
     // worker's cap leaves nothing it could claim before one of their requests ends (which wakes it).
     if (ours ? notice.pendingForLocalWorker : notice.pendingLeft) wake();
@@ -219,11 +221,8 @@ export function startWorker(ctx: AppContext, options: WorkerOptions = {}): Worke
    * their lease (a worker's reaper would take them then anyway).
    */
   function dropDispatched(token: string): void {
-    const entry = dispatched.get(token);
+    const entry = takeDispatched(token);
     if (!entry) return;
-    dispatched.delete(token);
-    clearTimeout(entry.timer);
-    dispatchedCount -= entry.claims.length;
     for (const claim of entry.claims) count(claim, -1);
     late.set(token, entry.claims);
     setTimeout(() => late.delete(token), 2 * settings.leaseMs).unref();
@@ -244,15 +243,21 @@ export function startWorker(ctx: AppContext, options: WorkerOptions = {}): Worke
    * (dropDispatched): sending them now could race another worker's reaper, so they go to pending instead.
    */
   function sendDispatched(token: string): void {
-    const entry = dispatched.get(token)!;
     if (stopping) {
       dropDispatched(token);
       return void releaseLate(token);
     }
+    for (const claim of takeDispatched(token)?.claims ?? []) launch(claim, true);
+  }
+
+  /** Removes a write's rows from waiting for its commit (their slots stay counted: the caller decides). */
+  function takeDispatched(token: string): Dispatched | undefined {
+    const entry = dispatched.get(token);
+    if (!entry) return undefined;
     dispatched.delete(token);
     clearTimeout(entry.timer);
     dispatchedCount -= entry.claims.length;
-    for (const claim of entry.claims) launch(claim, true);
+    return entry;
   }
 
   // The heartbeat: one UPDATE per beat for every claim this worker holds — requests running and results
