@@ -38,6 +38,14 @@ export function createDb(pool: pg.Pool): Db {
   return drizzle(pool, { schema });
 }
 
+/**
+ * A PostgreSQL array literal ("{a,b}") for one parameter cast to uuid[] or int[]: Drizzle's sql template would
+ * expand a JS array into one parameter per element. Only for uuids and integers (no quoting is done).
+ */
+export function arrayLiteral(values: Iterable<string | number> | undefined): string {
+  return `{${[...(values ?? [])].join(',')}}`;
+}
+
 /** The same server and credentials as `url`, another database (tests and benchmarks make one per run). */
 export function databaseUrlFor(url: string, database: string): string {
   const parsed = new URL(url);

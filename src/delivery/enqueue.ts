@@ -12,7 +12,7 @@
 // in a second statement run only when something matched. A write that no filtered webhook wants therefore
 // costs the same single statement as before.
 import { sql, type SQL } from 'drizzle-orm';
-import type { Tx } from '../db/pool.js';
+import { arrayLiteral, type Tx } from '../db/pool.js';
 import type { PublishedEvent } from '../events/publish.js';
 import { matchesFilter, toFilterEvent } from '../webhooks/filter/evaluate.js';
 import type { FilterNode } from '../webhooks/filter/parse.js';
@@ -125,10 +125,10 @@ function dispatchedPairs(reservation: DispatchReservation): SQL {
               -- lease (an import): it would likely commit too late to be sent directly, holding the slots meanwhile.
               SELECT p.order_version IS NULL AND clock_timestamp() - now() < ${reservation.leaseMs} / 6 * interval '1 millisecond' AS eligible
             ) e
-            LEFT JOIN unnest(${uuidArray(reservation.busyByWebhook.keys())}::uuid[], ${intArray(reservation.busyByWebhook.values())}::int[]) AS bw(id, n) ON bw.id = p.webhook_id
+            LEFT JOIN unnest(${arrayLiteral(reservation.busyByWebhook.keys())}::uuid[], ${arrayLiteral(reservation.busyByWebhook.values())}::int[]) AS bw(id, n) ON bw.id = p.webhook_id
           ) s
         ) w
-        LEFT JOIN unnest(${uuidArray(reservation.busyByCompany.keys())}::uuid[], ${intArray(reservation.busyByCompany.values())}::int[]) AS bc(id, n) ON bc.id = w.company_id
+        LEFT JOIN unnest(${arrayLiteral(reservation.busyByCompany.keys())}::uuid[], ${arrayLiteral(reservation.busyByCompany.values())}::int[]) AS bc(id, n) ON bc.id = w.company_id
       ) c
     ) d`;
 }
@@ -166,13 +166,6 @@ function dispatchedClaim(row: DispatchedRow, event: PublishedEvent, token: strin
   };
 }
 
-/** A uuid[] / int[] literal for a parameter (an empty map, or none, gives an empty array). */
-function uuidArray(values: Iterable<string> | undefined): string {
-  return `{${[...(values ?? [])].join(',')}}`;
-}
-function intArray(values: Iterable<number> | undefined): string {
-  return `{${[...(values ?? [])].join(',')}}`;
-}
 
 /**
  * The pairs (event, filtered webhook) whose filter matches the event's payload, written like the unfiltered ones.
@@ -202,7 +195,7 @@ async function enqueueFilteredDeliveries(tx: Tx, events: readonly PublishedEvent
       SELECT gen_random_uuid() AS id, e.company_id, w.id AS webhook_id, e.id AS event_id, e.name, e.entity_id, w.url,
         -- Per-record webhooks' queue rows carry the record and its version, as in the unfiltered statement.
         CASE WHEN w.ordering = 'per-record' AND e.record_version IS NOT NULL THEN e.record_version END AS order_version
-      FROM unnest(${`{${eventIds.join(',')}}`}::uuid[], ${`{${webhookIds.join(',')}}`}::uuid[]) AS p(event_id, webhook_id)
+      FROM unnest(${arrayLiteral(eventIds)}::uuid[], ${arrayLiteral(webhookIds)}::uuid[]) AS p(event_id, webhook_id)
       JOIN jsonb_to_recordset(${rows}::jsonb) AS e(id uuid, company_id uuid, name text, entity_id uuid, record_version int) ON e.id = p.event_id
       JOIN webhooks w ON w.id = p.webhook_id AND w.company_id = e.company_id
     ),

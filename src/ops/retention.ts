@@ -20,7 +20,7 @@
 //     a day reuses that space for new rows instead of growing.
 import { sql } from 'drizzle-orm';
 import type { AppContext } from '../context.js';
-import type { DbOrTx } from '../db/pool.js';
+import { arrayLiteral, type DbOrTx } from '../db/pool.js';
 import { startPeriodicJob, type PeriodicJob } from '../periodic-job.js';
 import { STATS_KEEP_MS } from './stats.js';
 
@@ -52,13 +52,12 @@ export interface RetentionOptions {
   nowMs?: number;
 }
 
-const uuidArray = (ids: readonly string[]) => `{${ids.join(',')}}`;
 
 async function deleteDeliveryBatch(db: DbOrTx, companyIds: readonly string[], cutoff: string, limit: number): Promise<number> {
   const result = await db.execute(sql`
     DELETE FROM webhook_deliveries WHERE id IN (
       SELECT d.id FROM webhook_deliveries d
-      WHERE d.company_id = ANY(${uuidArray(companyIds)}::uuid[]) AND d.created_at < ${cutoff}::timestamptz AND d.status IN ('success', 'failed')
+      WHERE d.company_id = ANY(${arrayLiteral(companyIds)}::uuid[]) AND d.created_at < ${cutoff}::timestamptz AND d.status IN ('success', 'failed')
         AND NOT EXISTS (SELECT 1 FROM webhook_delivery_queue q WHERE q.delivery_id = d.id)
       LIMIT ${limit}
       FOR UPDATE SKIP LOCKED)`);
@@ -69,7 +68,7 @@ async function deleteEventBatch(db: DbOrTx, companyIds: readonly string[], cutof
   const result = await db.execute(sql`
     DELETE FROM events WHERE id IN (
       SELECT e.id FROM events e
-      WHERE e.company_id = ANY(${uuidArray(companyIds)}::uuid[]) AND e.created_at < ${cutoff}::timestamptz
+      WHERE e.company_id = ANY(${arrayLiteral(companyIds)}::uuid[]) AND e.created_at < ${cutoff}::timestamptz
         AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.company_id = e.company_id AND d.entity_id = e.entity_id AND d.event_id = e.id)
       LIMIT ${limit}
       FOR UPDATE SKIP LOCKED)`);

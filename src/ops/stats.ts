@@ -16,7 +16,7 @@
 import { sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Principal } from '../auth/principal.js';
-import type { DbOrTx } from '../db/pool.js';
+import { arrayLiteral, type DbOrTx } from '../db/pool.js';
 import { notFound } from '../errors.js';
 
 /** Upper bounds (exclusive) of the duration buckets; one more bucket holds everything from the last bound up. */
@@ -169,7 +169,7 @@ export async function loadSuccessRates24h(db: DbOrTx, webhookIds: readonly strin
   const result = await db.execute<{ webhook_id: string; success: string; failed: string }>(sql`
     SELECT webhook_id, sum(success) AS success, sum(failed) AS failed
     FROM webhook_delivery_stats
-    WHERE webhook_id = ANY(${`{${webhookIds.join(',')}}`}::uuid[]) AND hour >= ${new Date(windowStartMs('24h', nowMs)).toISOString()}::timestamptz
+    WHERE webhook_id = ANY(${arrayLiteral(webhookIds)}::uuid[]) AND hour >= ${new Date(windowStartMs('24h', nowMs)).toISOString()}::timestamptz
     GROUP BY webhook_id`);
   const rates = new Map<string, number>();
   for (const row of result.rows) {

@@ -2,7 +2,7 @@
 // 410, "failing" after WEBHOOK_DISABLE_AFTER of failures. Kept apart from webhooks.ts so the worker reaches it
 // without loading the API's schemas.
 import { sql } from 'drizzle-orm';
-import type { DbOrTx } from '../db/pool.js';
+import { arrayLiteral, type DbOrTx } from '../db/pool.js';
 
 export type DisabledReason = 'manual' | 'gone' | 'failing';
 
@@ -23,7 +23,7 @@ export async function failQueuedDeliveries(tx: DbOrTx, webhookIds: readonly stri
   await tx.execute(sql`
     WITH dropped AS (
       DELETE FROM webhook_delivery_queue
-      WHERE webhook_id = ANY (${`{${webhookIds.join(',')}}`}::uuid[]) AND claim_token IS NULL
+      WHERE webhook_id = ANY (${arrayLiteral(webhookIds)}::uuid[]) AND claim_token IS NULL
       RETURNING delivery_id, retry_of
     ),
     failed AS (
@@ -44,7 +44,7 @@ export async function disableWebhooks(db: DbOrTx, webhookIds: readonly string[],
   return db.transaction(async (tx) => {
     const disabled = await tx.execute<{ id: string }>(sql`
       UPDATE webhooks SET enabled = false, disabled_reason = ${reason}, disabled_at = now(), updated_at = now()
-      WHERE id = ANY (${`{${webhookIds.join(',')}}`}::uuid[]) AND enabled
+      WHERE id = ANY (${arrayLiteral(webhookIds)}::uuid[]) AND enabled
       RETURNING id`);
     const ids = disabled.rows.map((r) => r.id);
     if (ids.length > 0) await failQueuedDeliveries(tx, ids, reason);
@@ -59,7 +59,7 @@ export async function disableWebhooks(db: DbOrTx, webhookIds: readonly string[],
  */
 export async function disableFailingWebhooks(db: DbOrTx, windowMs: number, webhookIds: readonly string[] | null): Promise<string[]> {
   if (webhookIds !== null && webhookIds.length === 0) return [];
-  const only = webhookIds === null ? sql`` : sql`AND id = ANY (${`{${webhookIds.join(',')}}`}::uuid[])`;
+  const only = webhookIds === null ? sql`` : sql`AND id = ANY (${arrayLiteral(webhookIds)}::uuid[])`;
   return db.transaction(async (tx) => {
     const disabled = await tx.execute<{ id: string }>(sql`
       UPDATE webhooks SET enabled = false, disabled_reason = 'failing', disabled_at = now(), updated_at = now()

@@ -3,7 +3,7 @@
 // Secrets are encrypted at rest and leave only through getWebhookOrThrow(…, {includeSecret: true}) (admins).
 import { randomUUID } from 'node:crypto';
 import { and, asc, eq, sql } from 'drizzle-orm';
-import type { DbOrTx } from '../db/pool.js';
+import { arrayLiteral, type DbOrTx } from '../db/pool.js';
 import type { Principal } from '../auth/principal.js';
 import { requireAdmin } from '../auth/principal.js';
 import type { AppContext } from '../context.js';
@@ -68,7 +68,7 @@ async function loadLastDeliveries(db: DbOrTx, webhookIds: string[]): Promise<Map
   if (webhookIds.length === 0) return new Map();
   const result = await db.execute<{ webhook_id: string; id: string; status: string; status_code: number | null; created_at: string }>(sql`
     SELECT w.id AS webhook_id, d.id, d.status, d.status_code, d.created_at
-    FROM unnest(${`{${webhookIds.join(',')}}`}::uuid[]) AS w(id)
+    FROM unnest(${arrayLiteral(webhookIds)}::uuid[]) AS w(id)
     CROSS JOIN LATERAL (
       SELECT id, status, status_code, created_at FROM webhook_deliveries
       WHERE webhook_id = w.id ORDER BY created_at DESC, id DESC LIMIT 1
