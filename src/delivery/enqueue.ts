@@ -86,7 +86,7 @@ export async function enqueueDeliveries(tx: Tx, events: readonly PublishedEvent[
         (SELECT json_agg(json_build_object('id', c.id, 'ord', c.ord, 'webhook_id', c.webhook_id, 'url', c.url,
             'secret', encode(w.secret_ciphertext, 'base64'),
             'previous_secret', CASE WHEN w.previous_secret_expires_at > now() THEN encode(w.previous_secret_ciphertext, 'base64') END,
-            'headers', encode(w.headers_ciphertext, 'base64'), 'retry_policy', w.retry_policy))
+            'headers', encode(w.headers_ciphertext, 'base64'), 'retry_policy', w.retry_policy, 'failing', coalesce(c.failing, false)))
          FROM claim c JOIN webhooks w ON w.id = c.webhook_id WHERE c.claimed) AS claimed`);
     const { filtered, claimed } = result.rows[0] ?? {};
     if (reservation && claimed?.length) claims = claimed.map((row) => dispatchedClaim(row, events[row.ord]!, reservation.token));
@@ -142,6 +142,7 @@ interface DispatchedRow {
   previous_secret: string | null;
   headers: string | null;
   retry_policy: 'none' | 'exponential';
+  failing: boolean;
 }
 
 function dispatchedClaim(row: DispatchedRow, event: PublishedEvent, token: string): ClaimedDelivery {
@@ -163,6 +164,7 @@ function dispatchedClaim(row: DispatchedRow, event: PublishedEvent, token: strin
     attempt: 1,
     recordVersion: event.recordVersion,
     claimToken: token,
+    webhookFailing: row.failing,
   };
 }
 

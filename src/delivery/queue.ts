@@ -39,6 +39,8 @@ export interface ClaimedDelivery {
   /** The event's record version (X-Webhook-Record-Version); null for events not about a record. */
   recordVersion: number | null;
   claimToken: string;
+  /** The webhook was held to its failing cap (ClaimRequest.failingWebhookCap) when the row was taken. */
+  webhookFailing: boolean;
 }
 
 export interface ClaimRequest {
@@ -140,7 +142,8 @@ export async function claimDeliveries(pool: pg.Pool, claim: ClaimRequest): Promi
        w.headers_ciphertext,
        -- A test event is sent to a disabled webhook too: an admin checks the receiver before enabling it again.
        (w.id IS NULL) AS webhook_missing, CASE WHEN d.trigger = 'test' THEN NULL ELSE w.disabled_reason END AS disabled_reason,
-       coalesce(w.retry_policy, 'none') AS retry_policy`,
+       coalesce(w.retry_policy, 'none') AS retry_policy,
+       coalesce(w.failing_since < now() - interval '${FAILING_AFTER_MS} milliseconds', false) AS webhook_failing`,
     values: [
       [...claim.inFlightByWebhook.keys()],
       [...claim.inFlightByWebhook.values()],
@@ -172,6 +175,7 @@ export async function claimDeliveries(pool: pg.Pool, claim: ClaimRequest): Promi
     attempt: row.attempt,
     recordVersion: row.record_version,
     claimToken: claim.token,
+    webhookFailing: row.webhook_failing,
   }));
 }
 

@@ -90,7 +90,14 @@ interface InFlight {
 
 /** Rows a write inserted claimed by this worker (dispatch.ts), waiting for the write's commit notification. */
 interface Dispatched {
+  /** The rows to send once the write commits (their slots are counted). */
   claims: readonly ClaimedDelivery[];
+  /**
+   * Rows past a webhook's or company's cap, which writes running side by side can take together (each statement
+   * sees the counts from before the others settled): they go back to pending once the write commits, for a
+   * claim to take within the caps. Uncounted.
+   */
+  overCap: readonly ClaimedDelivery[];
   at: number;
   timer: NodeJS.Timeout;
 }
@@ -202,16 +209,16 @@ export function startWorker(ctx: AppContext, options: WorkerOptions = {}): Worke
         busyByCompany: new Map(byCompany),
       };
     },
-    settle(reservation, claims) {
+    settle(reservation, claimed) {
       lentSlots -= reservation.limit;
-      if (claims.length === 0) return;
-      for (const claim of claims) count(claim, 1);
+      if (claimed.length === 0) return;
+      const { claims, overCap } = admit(claimed);
       dispatchedCount += claims.length;
       // A write that never commits (rolled back) never notifies: its rows never existed, and the slots come
       // back after a third of the lease. If it commits later, its rows go to pending for the claim path.
       const timer = setTimeout(() => dropDispatched(reservation.token), settings.leaseMs / 3);
       timer.unref();
-      dispatched.set(reservation.token, { claims, at: Date.now(), timer });
+      dispatched.set(reservation.token, { claims, overCap, at: Date.now(), timer });
     },
   });
 
@@ -224,7 +231,7 @@ export function startWorker(ctx: AppContext, options: WorkerOptions = {}): Worke
     const entry = takeDispatched(token);
     if (!entry) return;
     for (const claim of entry.claims) count(claim, -1);
-    late.set(token, entry.claims);
+    late.set(token, [...entry.claims, ...entry.overCap]);
     setTimeout(() => late.delete(token), 2 * settings.leaseMs).unref();
     wake();
   }
@@ -247,7 +254,15 @@ export function startWorker(ctx: AppContext, options: WorkerOptions = {}): Worke
       dropDispatched(token);
       return void releaseLate(token);
     }
-    for (const claim of takeDispatched(token)?.claims ?? []) launch(claim, true);
+    const entry = takeDispatched(token);
+    if (!entry) return;
+    for (const claim of entry.claims) launch(claim);
+    if (entry.overCap.length > 0) void releaseOverCap(entry.overCap);
+  }
+
+  async function releaseOverCap(claims: readonly ClaimedDelivery[]): Promise<void> {
+    await releaseClaims(pool, claims).catch((error) => log.error({ err: error }, 'releasing deliveries past a cap failed; they return to pending when their lease expires'));
+    wake();
   }
 
   /** Removes a write's rows from waiting for its commit (their slots stay counted: the caller decides). */
@@ -387,14 +402,32 @@ export function startWorker(ctx: AppContext, options: WorkerOptions = {}): Worke
     void flush();
   }
 
+  /**
+   * Counts the claimed rows that fit their webhook's and company's caps now, and returns the rest. Each
+   * statement applies the caps to the counts it was given, but statements running side by side — the writes'
+   * fan-outs and the claim — do not see each other's rows, so together they can pass a cap: four writes each
+   * taking a tarpit's 32 slots held the company's every slot until their requests timed out. What passes a cap
+   * now is not sent: it goes back to pending, for a claim to take within the caps.
+   */
+  function admit(claimed: readonly ClaimedDelivery[]): { claims: ClaimedDelivery[]; overCap: ClaimedDelivery[] } {
+    const claims: ClaimedDelivery[] = [];
+    const overCap: ClaimedDelivery[] = [];
+    for (const claim of claimed) {
+      const webhookCap = claim.webhookFailing ? Math.min(settings.failingWebhookCap, settings.perWebhookCap) : settings.perWebhookCap;
+      const fits = (byWebhook.get(claim.webhookId) ?? 0) < webhookCap && (byCompany.get(claim.companyId) ?? 0) < settings.perCompanyCap;
+      if (fits) count(claim, 1);
+      (fits ? claims : overCap).push(claim);
+    }
+    return { claims, overCap };
+  }
+
   function count(claim: ClaimedDelivery, by: 1 | -1) {
     bump(byWebhook, claim.webhookId, by);
     bump(byCompany, claim.companyId, by);
   }
 
-  /** Sends a claimed delivery; `counted` when its slot was already counted (a dispatched row). */
-  function launch(claim: ClaimedDelivery, counted = false) {
-    if (!counted) count(claim, 1);
+  /** Sends a claimed delivery whose slot admit() counted. */
+  function launch(claim: ClaimedDelivery) {
     const done = deliver(claim)
       .catch((error) => log.error({ err: error, deliveryId: claim.id }, 'delivery crashed'))
       .finally(() => {
@@ -433,7 +466,9 @@ export function startWorker(ctx: AppContext, options: WorkerOptions = {}): Worke
             inFlightByWebhook: byWebhook,
             inFlightByCompany: byCompany,
           });
-          for (const claim of claimed) launch(claim);
+          const { claims, overCap } = admit(claimed);
+          for (const claim of claims) launch(claim);
+          if (overCap.length > 0) void releaseOverCap(overCap);
           full = claimed.length === free;
           // A claim that filled every free slot may have left rows behind; one that did not, found them all.
           backlog = full;

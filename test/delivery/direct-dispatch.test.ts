@@ -104,6 +104,42 @@ describe('direct dispatch to the worker of the writing process', () => {
     expect(fresh.filter((r) => r.webhook_id === fast.id).map((r) => r.status)).toEqual(['processing', 'processing']);
   });
 
+  it('writes running side by side never take more than a webhook’s cap between them; what passes it is claimed later', async () => {
+    const tenant = await t.signup();
+    await createWebhook(t, tenant, { url: `${receiver.url}/capped-dd`, events: ['contact.created'] });
+    // The receiver holds each request to it 300 ms and counts how many it holds at once.
+    let holding = 0;
+    let mostHeld = 0;
+    receiver.setResponder(async (request) => {
+      if (request.path !== '/capped-dd') return { status: 200, body: 'ok' };
+      mostHeld = Math.max(mostHeld, ++holding);
+      await new Promise((r) => setTimeout(r, 300));
+      holding--;
+      return { status: 200, body: 'ok' };
+    });
+    await startWorker({ perWebhookCap: 2, leaseMs: 3_000 }).ready;
+    // Six writes of two events at once, each on a connection of its own that has begun its transaction, so that
+    // their statements run side by side: each reservation sees the webhook with no request in flight.
+    let arrived = 0;
+    let allArrived!: () => void;
+    const barrier = new Promise<void>((resolve) => (allArrived = resolve));
+    const writes = await Promise.all(
+      Array.from({ length: 6 }, () =>
+        withTransaction(t.ctx.db, async (tx) => {
+          await tx.execute(sql`SELECT 1`);
+          if (++arrived === 6) allArrived();
+          await barrier;
+          return publishEvents(tx, { companyId: tenant.companyId, userId: tenant.userId }, drafts(2));
+        }),
+      ),
+    );
+    await waitForDeliveries(t, tenant.companyId, allFinished(12), 15_000);
+    expect(mostHeld).toBeLessThanOrEqual(2);
+    const received = receivedFor(writes.flat().map((e) => e.entityId));
+    expect(received.length).toBe(12);
+    expect(new Set(received.map((r) => r.headers['x-webhook-delivery'])).size).toBe(12);
+  });
+
   it('a rolled-back write sends nothing, and its slots come back for the next write', async () => {
     const { tenant } = await tenantWithHooks(1);
     await startWorker({ globalCap: 4, leaseMs: 1_500 }).ready;
