@@ -46,6 +46,8 @@ export interface EmbeddedOptions {
   log: Logger;
   /** Test clusters trade durability for speed. */
   durable?: boolean;
+  /** More server settings (benchmarks: e.g. shared_preload_libraries=pg_stat_statements). */
+  settings?: Record<string, string>;
   /** Hold DATA_DIR/switchboard.pid so a second app refuses to share the directory. */
   lock?: boolean;
 }
@@ -183,6 +185,7 @@ export async function startEmbeddedDatabase(options: EmbeddedOptions): Promise<E
     const serverLog: string[] = [];
     const flags = ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200'];
     if (options.durable === false) flags.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
+    for (const [name, value] of Object.entries(options.settings ?? {})) flags.push('-c', `${name}=${value}`);
     const EmbeddedPostgres = await loadEmbeddedPostgres();
     const server = new EmbeddedPostgres({
       databaseDir: clusterDir,
