@@ -314,6 +314,10 @@ async function throughput(db: BenchDatabase, healthy: Receiver, tarpit: Receiver
       const withTarpit = await endToEnd(db, principal, healthy, 3, PEAK_MS, null);
       const cpuWith = cpu();
       if (statements) console.log(`    statements with:\n${await statements.report(withTarpit.delivered)}`);
+      if (process.env.BENCH_TABLES) {
+        const { rows } = await db.ctx.pool.query(`SELECT relname, n_live_tup, n_dead_tup, autovacuum_count, autoanalyze_count, vacuum_count FROM pg_stat_user_tables WHERE n_tup_ins + n_tup_upd + n_tup_del > 0 ORDER BY relname`);
+        for (const r of rows) console.log(`      ${r.relname}: live ${r.n_live_tup}, dead ${r.n_dead_tup}, autovacuum ${r.autovacuum_count}, autoanalyze ${r.autoanalyze_count}, vacuum ${r.vacuum_count}`);
+      }
       tarpitRatios.push(withTarpit.rate / without.rate);
       console.log(`(c) round ${round + 1}: 3 webhooks ${f0(without.rate)} deliveries/s; + 1 tarpit: healthy ${f0(withTarpit.rate)} deliveries/s (${f1(100 * tarpitRatios.at(-1)!)}%); ${latencyLine(withTarpit.latencies)}`);
       console.log(`    CPU without: ${cpuLine(cpuWithout, without.delivered)}`);

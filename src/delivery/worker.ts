@@ -13,6 +13,7 @@ import { disableFailingWebhooks, disableWebhooks } from '../webhooks/disable.js'
 import { parseDispatchNotice, registerLocalDispatcher, type DispatchReservation } from './dispatch.js';
 import { DELIVERY_CHANNEL } from './enqueue.js';
 import { claimDeliveries, recordOutcomes, releaseClaims, releaseExpiredLeases, renewLeases, type ClaimedDelivery, type RecordedOutcome } from './queue.js';
+import { startQueueVacuum } from './queue-vacuum.js';
 import { decideRetry } from './retry-rule.js';
 import type { DeliveryErrorKind } from './schemas.js';
 import { createDeliverySender, type DeliveryOutcome, type DeliverySender, type DeliverySenderOptions } from './sender.js';
@@ -118,6 +119,7 @@ export function startWorker(ctx: AppContext, options: WorkerOptions = {}): Worke
   const byWebhook = new Map<string, number>();
   const byCompany = new Map<string, number>();
   const results: RecordedOutcome[] = [];
+  const queueVacuum = startQueueVacuum(pool, log);
   const cut = new AbortController(); // aborts requests still running at the stop deadline
   setMaxListeners(0, cut.signal); // one listener per in-flight request, up to globalCap
   const unfinished: ClaimedDelivery[] = [];
@@ -309,6 +311,7 @@ export function startWorker(ctx: AppContext, options: WorkerOptions = {}): Worke
         const batch = results.splice(0, RECORD_BATCH_MAX);
         try {
           const written = await recordOutcomes(pool, batch);
+          queueVacuum.recorded(written);
           if (written < batch.length) log.warn({ stale: batch.length - written }, 'results of claims another worker took over were discarded');
           await applyWebhookConsequences(batch);
         } catch (error) {
@@ -514,7 +517,7 @@ export function startWorker(ctx: AppContext, options: WorkerOptions = {}): Worke
     }
     await flush();
     clearInterval(heartbeat);
-    await beating;
+    await Promise.all([beating, queueVacuum.idle()]);
     const released = await releaseClaims(pool, unfinished).catch((error) => {
       log.error({ err: error }, 'releasing claims failed; they return to pending when their lease expires');
       return 0;
