@@ -93,11 +93,7 @@ interface InFlight {
 interface Dispatched {
   /** The rows to send once the write commits (their slots are counted). */
   claims: readonly ClaimedDelivery[];
-  /**
-   * Rows past a webhook's or company's cap, which writes running side by side can take together (each statement
-   * sees the counts from before the others settled): they go back to pending once the write commits, for a
-   * claim to take within the caps. Uncounted.
-   */
+  /** Rows past a cap when the statement returned (see admit()): held or returned to pending once the write commits. */
   overCap: readonly ClaimedDelivery[];
   at: number;
   timer: NodeJS.Timeout;
@@ -123,13 +119,23 @@ export function startWorker(ctx: AppContext, options: WorkerOptions = {}): Worke
   const cut = new AbortController(); // aborts requests still running at the stop deadline
   setMaxListeners(0, cut.signal); // one listener per in-flight request, up to globalCap
   const unfinished: ClaimedDelivery[] = [];
+  // Rows claimed past their webhook's cap (see admit()), per webhook in claim order: sent as its requests end.
+  const held = new Map<string, ClaimedDelivery[]>();
+  let heldCount = 0;
   // Direct dispatch (dispatch.ts): slots lent to writes' statements, and the rows they returned until commit.
   const dispatched = new Map<string, Dispatched>();
   /** Dispatched rows whose write did not commit within DISPATCH_WAIT: if it commits yet, they go to pending. */
   const late = new Map<string, readonly ClaimedDelivery[]>();
   let dispatchedCount = 0;
   let lentSlots = 0;
-  const freeSlots = () => settings.globalCap - inFlight.size - dispatchedCount - lentSlots;
+  const freeSlots = () => settings.globalCap - inFlight.size - dispatchedCount - lentSlots - heldCount;
+  /** What statements must count as a webhook's busy slots: its requests, and its held rows (sent before any new claim). */
+  const busyByWebhook = () => {
+    if (heldCount === 0) return byWebhook;
+    const busy = new Map(byWebhook);
+    for (const [webhookId, rows] of held) busy.set(webhookId, (busy.get(webhookId) ?? 0) + rows.length);
+    return busy;
+  };
   // While the last claim found rows waiting, writes leave theirs to the queue too: taking a new write's rows
   // directly would let them pass older ones (the claim takes rows in order), which then wait for seconds.
   let backlog = false;
@@ -207,7 +213,7 @@ export function startWorker(ctx: AppContext, options: WorkerOptions = {}): Worke
         perWebhookCap: settings.perWebhookCap,
         failingWebhookCap: Math.min(settings.failingWebhookCap, settings.perWebhookCap),
         perCompanyCap: settings.perCompanyCap,
-        busyByWebhook: new Map(byWebhook),
+        busyByWebhook: new Map(busyByWebhook()),
         busyByCompany: new Map(byCompany),
       };
     },
@@ -259,7 +265,43 @@ export function startWorker(ctx: AppContext, options: WorkerOptions = {}): Worke
     const entry = takeDispatched(token);
     if (!entry) return;
     for (const claim of entry.claims) launch(claim);
-    if (entry.overCap.length > 0) void releaseOverCap(entry.overCap);
+    holdOrRelease(entry.overCap);
+  }
+
+  /**
+   * Rows past a cap: sent now if their slots freed meanwhile; else held (a webhook not failing, up to its cap of
+   * held rows: a healthy webhook frees a slot within milliseconds, and holding is cheaper than a release and a
+   * new claim); else back to pending, for a claim to take within the caps — a failing webhook's rows (its
+   * requests may take the whole timeout), and a company's rows while the company is at its cap.
+   */
+  function holdOrRelease(rows: readonly ClaimedDelivery[]): void {
+    const released: ClaimedDelivery[] = [];
+    for (const claim of rows) {
+      const waiting = held.get(claim.webhookId);
+      if (!waiting && fits(claim)) {
+        count(claim, 1);
+        launch(claim);
+      } else if (!claim.webhookFailing && (waiting?.length ?? 0) < settings.perWebhookCap && (byCompany.get(claim.companyId) ?? 0) < settings.perCompanyCap) {
+        if (waiting) waiting.push(claim);
+        else held.set(claim.webhookId, [claim]);
+        heldCount++;
+      } else released.push(claim);
+    }
+    if (released.length > 0) void releaseOverCap(released);
+  }
+
+  /** Sends held rows whose webhook and company have a free slot again, oldest first. */
+  function sendHeld(): void {
+    if (stopping) return;
+    for (const [webhookId, rows] of held) {
+      while (rows.length > 0 && fits(rows[0]!)) {
+        const claim = rows.shift()!;
+        heldCount--;
+        count(claim, 1);
+        launch(claim);
+      }
+      if (rows.length === 0) held.delete(webhookId);
+    }
   }
 
   async function releaseOverCap(claims: readonly ClaimedDelivery[]): Promise<void> {
@@ -286,12 +328,13 @@ export function startWorker(ctx: AppContext, options: WorkerOptions = {}): Worke
   // next batch only once a running beat has finished. Beats go on while a slow batch is being recorded.
   let beating: Promise<void> | null = null;
   async function beat(): Promise<void> {
-    if (inFlight.size === 0 && results.length === 0) return;
-    const held: Array<{ id: string; claimToken: string }> = [];
-    for (const { claim } of inFlight.values()) held.push(claim);
-    for (const result of results) held.push(result);
+    if (inFlight.size === 0 && results.length === 0 && heldCount === 0) return;
+    const claims: Array<{ id: string; claimToken: string }> = [];
+    for (const { claim } of inFlight.values()) claims.push(claim);
+    for (const rows of held.values()) claims.push(...rows);
+    for (const result of results) claims.push(result);
     try {
-      await renewLeases(pool, held, settings.leaseMs);
+      await renewLeases(pool, claims, settings.leaseMs);
     } catch (error) {
       log.error({ err: error }, 'renewing the leases of claimed deliveries failed; retrying at the next heartbeat');
     }
@@ -405,21 +448,26 @@ export function startWorker(ctx: AppContext, options: WorkerOptions = {}): Worke
     void flush();
   }
 
+  /** Whether one more request of the row's webhook and company stays within their caps. */
+  function fits(claim: ClaimedDelivery): boolean {
+    const webhookCap = claim.webhookFailing ? Math.min(settings.failingWebhookCap, settings.perWebhookCap) : settings.perWebhookCap;
+    return (byWebhook.get(claim.webhookId) ?? 0) < webhookCap && (byCompany.get(claim.companyId) ?? 0) < settings.perCompanyCap;
+  }
+
   /**
-   * Counts the claimed rows that fit their webhook's and company's caps now, and returns the rest. Each
-   * statement applies the caps to the counts it was given, but statements running side by side — the writes'
-   * fan-outs and the claim — do not see each other's rows, so together they can pass a cap: four writes each
-   * taking a tarpit's 32 slots held the company's every slot until their requests timed out. What passes a cap
-   * now is not sent: it goes back to pending, for a claim to take within the caps.
+   * Counts the claimed rows that fit their webhook's and company's caps now (behind any held rows of their
+   * webhook), and returns the rest. Each statement applies the caps to the counts it was given, but statements
+   * running side by side — the writes' fan-outs and the claim — do not see each other's rows, so together they
+   * can pass a cap: four writes each taking a tarpit's 32 slots held the company's every slot until their
+   * requests timed out. What passes a cap is not sent now (holdOrRelease()).
    */
   function admit(claimed: readonly ClaimedDelivery[]): { claims: ClaimedDelivery[]; overCap: ClaimedDelivery[] } {
     const claims: ClaimedDelivery[] = [];
     const overCap: ClaimedDelivery[] = [];
     for (const claim of claimed) {
-      const webhookCap = claim.webhookFailing ? Math.min(settings.failingWebhookCap, settings.perWebhookCap) : settings.perWebhookCap;
-      const fits = (byWebhook.get(claim.webhookId) ?? 0) < webhookCap && (byCompany.get(claim.companyId) ?? 0) < settings.perCompanyCap;
-      if (fits) count(claim, 1);
-      (fits ? claims : overCap).push(claim);
+      const fitsNow = !held.has(claim.webhookId) && fits(claim);
+      if (fitsNow) count(claim, 1);
+      (fitsNow ? claims : overCap).push(claim);
     }
     return { claims, overCap };
   }
@@ -436,6 +484,7 @@ export function startWorker(ctx: AppContext, options: WorkerOptions = {}): Worke
       .finally(() => {
         inFlight.delete(claim.id);
         count(claim, -1);
+        sendHeld();
         slotFreed();
       });
     inFlight.set(claim.id, { claim, done });
@@ -466,12 +515,12 @@ export function startWorker(ctx: AppContext, options: WorkerOptions = {}): Worke
             perWebhookCap: settings.perWebhookCap,
             failingWebhookCap: settings.failingWebhookCap,
             perCompanyCap: settings.perCompanyCap,
-            inFlightByWebhook: byWebhook,
+            inFlightByWebhook: busyByWebhook(),
             inFlightByCompany: byCompany,
           });
           const { claims, overCap } = admit(claimed);
           for (const claim of claims) launch(claim);
-          if (overCap.length > 0) void releaseOverCap(overCap);
+          holdOrRelease(overCap);
           full = claimed.length === free;
           // A claim that filled every free slot may have left rows behind; one that did not, found them all.
           backlog = full;
@@ -503,6 +552,10 @@ export function startWorker(ctx: AppContext, options: WorkerOptions = {}): Worke
     wake();
     if (coalesceTimer) clearTimeout(coalesceTimer);
     await running;
+    // Held rows were never sent: back to pending with the rest.
+    for (const rows of held.values()) unfinished.push(...rows);
+    held.clear();
+    heldCount = 0;
     // Rows of writes not yet committed (or committed, notification not yet seen) go back to pending.
     for (const token of [...dispatched.keys()]) dropDispatched(token);
     await Promise.all([...late.keys()].map(releaseLate));

@@ -104,7 +104,7 @@ describe('direct dispatch to the worker of the writing process', () => {
     expect(fresh.filter((r) => r.webhook_id === fast.id).map((r) => r.status)).toEqual(['processing', 'processing']);
   });
 
-  it('writes running side by side never take more than a webhook’s cap between them; what passes it is claimed later', async () => {
+  it('writes running side by side never take more than a webhook’s cap between them; what passes it waits and is sent once', async () => {
     const tenant = await t.signup();
     await createWebhook(t, tenant, { url: `${receiver.url}/capped-dd`, events: ['contact.created'] });
     // The receiver holds each request to it 300 ms and counts how many it holds at once.
