@@ -293,42 +293,53 @@ async function throughput(db: BenchDatabase, healthy: Receiver, tarpit: Receiver
     }
 
     // The tarpit holds its connections until WEBHOOK_TIMEOUT_MS (2 s here); trust its CA too by sharing one sender CA list.
-    // Rounds alternate without and with the tarpit (disabled, then enabled again), each compared with the round
-    // just before it: a single (c) measured minutes after (b) mostly measured the machine's drift.
+    // Rounds alternate without and with the tarpit (below): a single (c) measured minutes after (b) mostly
+    // measured the machine's drift.
     const tarpitHook = await createWebhook(db.ctx, principal, { url: `${tarpit.url}/tarpit`, events: ['contact.created'] }, publicDns);
     worker = startWorker(db.ctx, { sender: { ca: [healthy.ca.toString(), tarpit.ca.toString()].join('\n') }, stopDeadlineMs: 500 });
     const tarpitRatios: number[] = [];
     // Where the CPU went in each half of a round, per healthy delivery: a steady loss shows here as the group
     // that spends more with the tarpit than without.
     const cpuGroups = { postgres: await postgresPids(db.ctx.pool), receivers: () => [healthy.child.pid!, tarpit.child.pid!] };
+    // Rounds go without, with, without, with, …, without: each "with" is compared with the "without" just before
+    // it and with the mean of the two around it, so that a drift of the machine's speed (other work on a shared
+    // host) cancels instead of landing on one side. A round without: the tarpit disabled, which also fails its
+    // queued deliveries (webhook_disabled), so each round with it starts from an empty backlog.
+    const phase = async (tarpitEnabled: boolean) => {
+      await updateWebhook(db.ctx, principal, tarpitHook.id, { enabled: tarpitEnabled });
+      const cpu = cpuMeter(cpuGroups);
+      const statements = process.env.BENCH_STATEMENTS ? await statementProfile(db.ctx.pool) : null;
+      const result = await endToEnd(db, principal, healthy, 3, PEAK_MS, null);
+      const split = cpu();
+      if (statements) console.log(`    statements ${tarpitEnabled ? 'with' : 'without'}:\n${await statements.report(result.delivered)}`);
+      return { result, cpu: cpuLine(split, result.delivered) };
+    };
+    const beforeRatios: number[] = [];
+    let before = await phase(false);
     for (let round = 0; round < TARPIT_ROUNDS; round++) {
-      await updateWebhook(db.ctx, principal, tarpitHook.id, { enabled: false });
-      let cpu = cpuMeter(cpuGroups);
-      let statements = process.env.BENCH_STATEMENTS ? await statementProfile(db.ctx.pool) : null;
-      const without = await endToEnd(db, principal, healthy, 3, PEAK_MS, null);
-      const cpuWithout = cpu();
-      if (statements) console.log(`    statements without:\n${await statements.report(without.delivered)}`);
-      await updateWebhook(db.ctx, principal, tarpitHook.id, { enabled: true });
-      cpu = cpuMeter(cpuGroups);
-      statements = process.env.BENCH_STATEMENTS ? await statementProfile(db.ctx.pool) : null;
-      const withTarpit = await endToEnd(db, principal, healthy, 3, PEAK_MS, null);
-      const cpuWith = cpu();
-      if (statements) console.log(`    statements with:\n${await statements.report(withTarpit.delivered)}`);
+      const withTarpit = await phase(true);
+      const after = await phase(false);
       if (process.env.BENCH_TABLES) {
         const { rows } = await db.ctx.pool.query(`SELECT relname, n_live_tup, n_dead_tup, autovacuum_count, autoanalyze_count, vacuum_count FROM pg_stat_user_tables WHERE n_tup_ins + n_tup_upd + n_tup_del > 0 ORDER BY relname`);
         for (const r of rows) console.log(`      ${r.relname}: live ${r.n_live_tup}, dead ${r.n_dead_tup}, autovacuum ${r.autovacuum_count}, autoanalyze ${r.autoanalyze_count}, vacuum ${r.vacuum_count}`);
       }
-      tarpitRatios.push(withTarpit.rate / without.rate);
-      console.log(`(c) round ${round + 1}: 3 webhooks ${f0(without.rate)} deliveries/s; + 1 tarpit: healthy ${f0(withTarpit.rate)} deliveries/s (${f1(100 * tarpitRatios.at(-1)!)}%); ${latencyLine(withTarpit.latencies)}`);
-      console.log(`    CPU without: ${cpuLine(cpuWithout, without.delivered)}`);
-      console.log(`    CPU with:    ${cpuLine(cpuWith, withTarpit.delivered)}`);
+      const rate = withTarpit.result.rate;
+      beforeRatios.push(rate / before.result.rate);
+      tarpitRatios.push(rate / ((before.result.rate + after.result.rate) / 2));
+      console.log(
+        `(c) round ${round + 1}: 3 webhooks ${f0(before.result.rate)} deliveries/s; + 1 tarpit: healthy ${f0(rate)} deliveries/s; 3 webhooks again ${f0(after.result.rate)}/s: ` +
+          `${f1(100 * tarpitRatios.at(-1)!)}% of the mean around it (${f1(100 * beforeRatios.at(-1)!)}% of the round before); ${latencyLine(withTarpit.result.latencies)}`,
+      );
+      console.log(`    CPU without: ${before.cpu}`);
+      console.log(`    CPU with:    ${withTarpit.cpu}`);
+      before = after;
     }
     await worker.stop();
     worker = null;
 
     console.log('ratios:');
     if (peak) console.log(`  (b)/(a) = ${f1((100 * peak.rate) / raw)}% (target ≥ 60%)`);
-    console.log(`  (c) tarpit/no tarpit, per round = ${tarpitRatios.map((r) => `${f1(100 * r)}%`).join(', ')} (target ≥ 90% in each)`);
+    console.log(`  (c) tarpit/no tarpit, per round = ${tarpitRatios.map((r) => `${f1(100 * r)}%`).join(', ')} of the mean of the rounds around it (target ≥ 90% in each); of the round before: ${beforeRatios.map((r) => `${f1(100 * r)}%`).join(', ')}`);
     if (half) console.log(`  p99 at half of (b)'s peak = ${f1(percentile(half.latencies, 99))} ms (target ≤ 50 ms)`);
   } finally {
     await worker?.stop();
