@@ -319,10 +319,6 @@ async function throughput(db: BenchDatabase, healthy: Receiver, tarpit: Receiver
     for (let round = 0; round < TARPIT_ROUNDS; round++) {
       const withTarpit = await phase(true);
       const after = await phase(false);
-      if (process.env.BENCH_TABLES) {
-        const { rows } = await db.ctx.pool.query(`SELECT relname, n_live_tup, n_dead_tup, autovacuum_count, autoanalyze_count, vacuum_count FROM pg_stat_user_tables WHERE n_tup_ins + n_tup_upd + n_tup_del > 0 ORDER BY relname`);
-        for (const r of rows) console.log(`      ${r.relname}: live ${r.n_live_tup}, dead ${r.n_dead_tup}, autovacuum ${r.autovacuum_count}, autoanalyze ${r.autoanalyze_count}, vacuum ${r.vacuum_count}`);
-      }
       const rate = withTarpit.result.rate;
       beforeRatios.push(rate / before.result.rate);
       tarpitRatios.push(rate / ((before.result.rate + after.result.rate) / 2));

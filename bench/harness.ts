@@ -104,7 +104,7 @@ export function receiptLedger(onMatch: (latencyMs: number, at: number) => void):
 }
 
 /** CPU seconds used by a process (user + system) from /proc; 0 once it has gone. */
-function processCpuSeconds(pid: number): number {
+export function processCpuSeconds(pid: number): number {
   try {
     const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
     return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
@@ -114,7 +114,10 @@ function processCpuSeconds(pid: number): number {
 }
 const CLOCK_TICKS = 100;
 
-/** The pids of the database's PostgreSQL on this machine: its postmaster and the postmaster's children (none for a remote server). */
+/**
+ * The pids of the database's PostgreSQL on this machine: its postmaster and the postmaster's children (other
+ * clusters may run beside it). For a server on another host: none.
+ */
 export async function postgresPids(pool: pg.Pool): Promise<() => number[]> {
   const backend = (await pool.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
   let stat = '';

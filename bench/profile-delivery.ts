@@ -1,38 +1,21 @@
 // Profiling aid for the delivery engine (not part of `npm run bench`): drains a backlog once and prints where
 // the time went — statement timings by kind, CPU by process group, and index/HOT counters of the queue tables.
-import { fork, execSync } from 'node:child_process';
+import { fork } from 'node:child_process';
 import fs from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { signup } from '../src/auth/users.js';
 import { createRecords } from '../src/crm/index.js';
 import { startWorker } from '../src/delivery/worker.js';
 import { createWebhook } from '../src/webhooks/webhooks.js';
-import { openBenchDatabase } from './harness.js';
+import { openBenchDatabase, postgresPids, processCpuSeconds } from './harness.js';
 
 const EVENTS = Number(process.env.PROFILE_EVENTS ?? 3000);
 const now = () => performance.now();
 
-function cpuTicks(pid: number): number {
-  try {
-    const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return Number(f[11]) + Number(f[12]);
-  } catch {
-    return 0;
-  }
-}
-// This run's PostgreSQL only: its postmaster and the postmaster's children (other clusters may run on the machine).
-// (With DATABASE_URL on another host, 0: then every local postgres process, as before.)
-let postmaster = 0;
-function pgPids(): number[] {
-  if (!postmaster) return execSync('pgrep -x postgres || true').toString().split(/\s+/).filter(Boolean).map(Number);
-  const children = execSync(`pgrep -P ${postmaster} || true`).toString().split(/\s+/).filter(Boolean).map(Number);
-  return [postmaster, ...children];
-}
-
 const db = await openBenchDatabase({ WEBHOOK_ALLOW_PRIVATE: '127.0.0.1/32', WEBHOOK_TIMEOUT_MS: '2000' });
-const backend = (await db.ctx.pool.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
-const backendStat = fs.existsSync(`/proc/${backend}/stat`) ? fs.readFileSync(`/proc/${backend}/stat`, 'utf8') : '';
-postmaster = backendStat.startsWith(`${backend} (postgres)`) ? Number(backendStat.split(') ')[1]!.split(' ')[1]) : 0;
+const pgPids = await postgresPids(db.ctx.pool);
+// CPU in clock ticks (1/100 s), as the figures below are computed.
+const cpuTicks = (pid: number) => processCpuSeconds(pid) * 100;
 // PROFILE_SQL='ALTER TABLE …' tries a storage setting (statements separated by ';') before anything is written.
 for (const statement of (process.env.PROFILE_SQL ?? '').split(';').filter((q) => q.trim())) await db.ctx.pool.query(statement);
 const walLsn = async () => (await db.ctx.pool.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn')).rows[0]!.lsn;
