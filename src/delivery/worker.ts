@@ -95,7 +95,6 @@ interface Dispatched {
   claims: readonly ClaimedDelivery[];
   /** Rows past a cap when the statement returned (see admit()): held or returned to pending once the write commits. */
   overCap: readonly ClaimedDelivery[];
-  at: number;
   timer: NodeJS.Timeout;
 }
 
@@ -104,6 +103,7 @@ export function startWorker(ctx: AppContext, options: WorkerOptions = {}): Worke
   // rows return after about one lease, however long the request timeout.
   const leaseMs = options.leaseMs ?? ctx.config.webhookLeaseMs;
   const settings = { ...WORKER_DEFAULTS, ...options, leaseMs, heartbeatMs: options.heartbeatMs ?? Math.max(100, Math.floor(leaseMs / 4)) };
+  const failingWebhookCap = Math.min(settings.failingWebhookCap, settings.perWebhookCap);
   const { log, pool } = ctx;
   const sender: DeliverySender = createDeliverySender({
     timeoutMs: ctx.config.webhookTimeoutMs,
@@ -129,9 +129,8 @@ export function startWorker(ctx: AppContext, options: WorkerOptions = {}): Worke
   let dispatchedCount = 0;
   let lentSlots = 0;
   const freeSlots = () => settings.globalCap - inFlight.size - dispatchedCount - lentSlots - heldCount;
-  /** What statements must count as a webhook's busy slots: its requests, and its held rows (sent before any new claim). */
+  /** What statements must count as each webhook's busy slots, as of now: its requests, and its held rows (sent before any new claim). */
   const busyByWebhook = () => {
-    if (heldCount === 0) return byWebhook;
     const busy = new Map(byWebhook);
     for (const [webhookId, rows] of held) busy.set(webhookId, (busy.get(webhookId) ?? 0) + rows.length);
     return busy;
@@ -211,9 +210,9 @@ export function startWorker(ctx: AppContext, options: WorkerOptions = {}): Worke
         limit,
         leaseMs: settings.leaseMs,
         perWebhookCap: settings.perWebhookCap,
-        failingWebhookCap: Math.min(settings.failingWebhookCap, settings.perWebhookCap),
+        failingWebhookCap,
         perCompanyCap: settings.perCompanyCap,
-        busyByWebhook: new Map(busyByWebhook()),
+        busyByWebhook: busyByWebhook(),
         busyByCompany: new Map(byCompany),
       };
     },
@@ -226,7 +225,7 @@ export function startWorker(ctx: AppContext, options: WorkerOptions = {}): Worke
       // back after a third of the lease. If it commits later, its rows go to pending for the claim path.
       const timer = setTimeout(() => dropDispatched(reservation.token), settings.leaseMs / 3);
       timer.unref();
-      dispatched.set(reservation.token, { claims, overCap, at: Date.now(), timer });
+      dispatched.set(reservation.token, { claims, overCap, timer });
     },
   });
 
@@ -450,7 +449,7 @@ export function startWorker(ctx: AppContext, options: WorkerOptions = {}): Worke
 
   /** Whether one more request of the row's webhook and company stays within their caps. */
   function fits(claim: ClaimedDelivery): boolean {
-    const webhookCap = claim.webhookFailing ? Math.min(settings.failingWebhookCap, settings.perWebhookCap) : settings.perWebhookCap;
+    const webhookCap = claim.webhookFailing ? failingWebhookCap : settings.perWebhookCap;
     return (byWebhook.get(claim.webhookId) ?? 0) < webhookCap && (byCompany.get(claim.companyId) ?? 0) < settings.perCompanyCap;
   }
 
@@ -513,7 +512,7 @@ export function startWorker(ctx: AppContext, options: WorkerOptions = {}): Worke
             limit: free,
             leaseMs: settings.leaseMs,
             perWebhookCap: settings.perWebhookCap,
-            failingWebhookCap: settings.failingWebhookCap,
+            failingWebhookCap,
             perCompanyCap: settings.perCompanyCap,
             inFlightByWebhook: busyByWebhook(),
             inFlightByCompany: byCompany,
