@@ -1,5 +1,7 @@
 // The delivery log as every surface reads it: list (newest first, search, filters, pages with a total),
 // one delivery with the request and response, and resend. Scoped by the principal's company throughout.
+// Each first expands the company's fan-out rows (fanout.ts): a write's deliveries are in the log for every
+// read after its commit.
 import { and, desc, eq, gte, isNotNull, lt, sql, type SQL } from 'drizzle-orm';
 import type { Principal } from '../auth/principal.js';
 import { requireAdmin } from '../auth/principal.js';
@@ -8,6 +10,7 @@ import { events, webhookDeliveries, webhooks } from '../db/schema/index.js';
 import { AppError, notFound } from '../errors.js';
 import { EVENT_NAMES, SNAPSHOT_EVENT_NAMES, TEST_EVENT_NAME, type EventName } from '../events/catalog.js';
 import { DELIVERY_CHANNEL } from './enqueue.js';
+import { expandCompanyFanout } from './fanout.js';
 import {
   ListDeliveriesInput,
   type DeliveryDetailDto,
@@ -150,6 +153,7 @@ async function listBranches(db: DbOrTx, where: SQL, branches: SQL[], order: SQL[
 
 export async function listDeliveries(ctx: DeliveryContext, principal: Principal, filters: ListDeliveriesInput = {}): Promise<DeliveryPage> {
   const input = ListDeliveriesInput.parse(filters);
+  await expandCompanyFanout(ctx.db, principal.companyId);
   const conditions: SQL[] = [eq(webhookDeliveries.companyId, principal.companyId)];
   // No index of the log reads status (so the worker's updates stay HOT). A row is failed exactly when it has an
   // error kind (a table constraint), which a partial index answers without reading the table; unfinished rows
@@ -190,6 +194,7 @@ export async function listDeliveries(ctx: DeliveryContext, principal: Principal,
 }
 
 export async function getDeliveryOrThrow(ctx: DeliveryContext, principal: Principal, id: string): Promise<DeliveryDetailDto> {
+  await expandCompanyFanout(ctx.db, principal.companyId);
   const [found] = await ctx.db
     .select({ delivery: webhookDeliveries, body: events.body })
     .from(webhookDeliveries)
@@ -247,6 +252,7 @@ async function loadRetryChain(db: DbOrTx, companyId: string, id: string): Promis
  */
 export async function resendDelivery(ctx: DeliveryContext, principal: Principal, id: string): Promise<DeliveryDto> {
   requireAdmin(principal, 'resend webhook deliveries');
+  await expandCompanyFanout(ctx.db, principal.companyId);
   return ctx.db.transaction(async (tx) => {
     const [original] = await tx
       .select()

@@ -113,6 +113,12 @@ export async function claimDeliveries(pool: pg.Pool, claim: ClaimRequest): Promi
              SELECT 1 FROM webhook_delivery_queue e
              WHERE e.webhook_id = q.webhook_id AND e.order_entity_id = q.order_entity_id AND e.order_version IS NOT NULL
                AND (e.order_version, e.delivery_id) < (q.order_version, q.delivery_id)))
+           -- ... and while a write's earlier version of the record is still a fan-out row (fanout.ts), not yet
+           -- a queue row: expansions run side by side and may commit out of order.
+           AND (q.order_version IS NULL OR NOT EXISTS (
+             SELECT 1 FROM webhook_delivery_fanout f
+             WHERE f.company_id = q.company_id AND f.entity_id = q.order_entity_id AND f.record_version < q.order_version
+               AND q.webhook_id = ANY (f.webhook_ids)))
          ORDER BY q.run_at
          LIMIT o.slots
          FOR UPDATE SKIP LOCKED

@@ -1,5 +1,6 @@
-// The delivery worker loop: wake (NOTIFY, a freed slot, or the ≤ 1 s poll) → claim a batch that fits the free
-// slots → send each claimed delivery concurrently → record results in batches. Caps per webhook, per company
+// The delivery worker loop: wake (NOTIFY, a freed slot, or the ≤ 1 s poll) → expand committed writes' fan-out
+// rows into deliveries, taking up to the free slots at once (fanout.ts) → claim a batch of pending rows that fits
+// the free slots → send each claimed delivery concurrently → record results in batches. Caps per webhook, per company
 // and per process keep one slow endpoint from holding more than its own slots. Any number of workers may share
 // one database; each claim carries a token and a lease (see queue.ts).
 import { randomUUID } from 'node:crypto';
@@ -10,8 +11,8 @@ import { envelopeTimestamp, observeDeliveryResult, recordRetryScheduled } from '
 import { openCustomHeaders } from '../webhooks/custom-headers.js';
 import { decryptSecret } from '../webhooks/secret-box.js';
 import { disableFailingWebhooks, disableWebhooks } from '../webhooks/disable.js';
-import { parseDispatchNotice, registerLocalDispatcher, type DispatchReservation } from './dispatch.js';
-import { DELIVERY_CHANNEL } from './enqueue.js';
+import { DELIVERY_CHANNEL, FANOUT_NOTICE } from './enqueue.js';
+import { EXPAND_EVENTS, expandFanout, type ExpansionClaim } from './fanout.js';
 import { claimDeliveries, recordOutcomes, releaseClaims, releaseExpiredLeases, renewLeases, type ClaimedDelivery, type RecordedOutcome } from './queue.js';
 import { startQueueVacuum } from './queue-vacuum.js';
 import { decideRetry } from './retry-rule.js';
@@ -19,7 +20,7 @@ import type { DeliveryErrorKind } from './schemas.js';
 import { createDeliverySender, type DeliveryOutcome, type DeliverySender, type DeliverySenderOptions } from './sender.js';
 
 export interface Worker {
-  /** Resolves once the worker listens for new work (and so can take writes' deliveries directly, dispatch.ts). */
+  /** Resolves once the worker listens for new work (writes' notifications wake it at once). */
   ready: Promise<void>;
   stop(): Promise<void>;
 }
@@ -89,15 +90,6 @@ interface InFlight {
   done: Promise<void>;
 }
 
-/** Rows a write inserted claimed by this worker (dispatch.ts), waiting for the write's commit notification. */
-interface Dispatched {
-  /** The rows to send once the write commits (their slots are counted). */
-  claims: readonly ClaimedDelivery[];
-  /** Rows past a cap when the statement returned (see admit()): held or returned to pending once the write commits. */
-  overCap: readonly ClaimedDelivery[];
-  timer: NodeJS.Timeout;
-}
-
 export function startWorker(ctx: AppContext, options: WorkerOptions = {}): Worker {
   // Short leases, renewed by a heartbeat (below) for as long as the worker holds a claim: a crashed worker's
   // rows return after about one lease, however long the request timeout.
@@ -122,21 +114,15 @@ export function startWorker(ctx: AppContext, options: WorkerOptions = {}): Worke
   // Rows claimed past their webhook's cap (see admit()), per webhook in claim order: sent as its requests end.
   const held = new Map<string, ClaimedDelivery[]>();
   let heldCount = 0;
-  // Direct dispatch (dispatch.ts): slots lent to writes' statements, and the rows they returned until commit.
-  const dispatched = new Map<string, Dispatched>();
-  /** Dispatched rows whose write did not commit within DISPATCH_WAIT: if it commits yet, they go to pending. */
-  const late = new Map<string, readonly ClaimedDelivery[]>();
-  let dispatchedCount = 0;
-  let lentSlots = 0;
-  const freeSlots = () => settings.globalCap - inFlight.size - dispatchedCount - lentSlots - heldCount;
+  const freeSlots = () => settings.globalCap - inFlight.size - heldCount;
   /** What statements must count as each webhook's busy slots, as of now: its requests, and its held rows (sent before any new claim). */
   const busyByWebhook = () => {
     const busy = new Map(byWebhook);
     for (const [webhookId, rows] of held) busy.set(webhookId, (busy.get(webhookId) ?? 0) + rows.length);
     return busy;
   };
-  // While the last claim found rows waiting, writes leave theirs to the queue too: taking a new write's rows
-  // directly would let them pass older ones (the claim takes rows in order), which then wait for seconds.
+  // While the last claim found rows waiting, an expansion leaves its rows to the queue too: taking a new write's
+  // rows directly would let them pass older ones (the claim takes rows in order), which then wait for seconds.
   let backlog = false;
   let stopping = false;
   let flushing: Promise<void> | null = null;
@@ -146,11 +132,22 @@ export function startWorker(ctx: AppContext, options: WorkerOptions = {}): Worke
   // Wake-up: a pending wake is remembered, so one that arrives mid-claim is not lost. New work (NOTIFY) wakes
   // at once; freed slots wake after a short coalescing window, because under load requests finish one by one
   // and a claim per finished request would cost one query per delivery.
+  // What the next turn of the loop does: expand fan-out rows (a write committed some) and/or claim pending rows
+  // (anything else that wakes it). The poll does both.
   let wakePending = false;
+  let expandWanted = true;
+  let claimWanted = true;
+  let lastPoll = 0;
   let freedSlots = 0;
   let wakeWaiter: (() => void) | null = null;
   let coalesceTimer: NodeJS.Timeout | null = null;
+  const wakeToExpand = () => {
+    expandWanted = true;
+    wakePending = true;
+    wakeWaiter?.();
+  };
   const wake = () => {
+    claimWanted = true;
     wakePending = true;
     if (coalesceTimer) clearTimeout(coalesceTimer);
     coalesceTimer = null;
@@ -187,85 +184,8 @@ export function startWorker(ctx: AppContext, options: WorkerOptions = {}): Worke
     else map.set(key, next);
   };
 
-  const listener = startListener(ctx, (payload) => {
-    const notice = parseDispatchNotice(payload);
-    const waiting = notice.token !== null && dispatched.has(notice.token);
-    const dropped = notice.token !== null && late.has(notice.token);
-    if (waiting) sendDispatched(notice.token!);
-    else if (dropped) void releaseLate(notice.token!);
-    const ours = waiting || dropped;
-    // A write whose rows were all dispatched leaves nothing to claim; one that left only rows of webhooks at this
-    // worker's cap leaves nothing it could claim before one of their requests ends (which wakes it).
-    if (ours ? notice.pendingForLocalWorker : notice.pendingLeft) wake();
-  });
-
-  const unregisterDispatcher = registerLocalDispatcher(pool, {
-    reserve(): DispatchReservation | null {
-      // Without the LISTEN connection the commit would never be seen: the rows would wait for their lease.
-      const limit = Math.min(freeSlots(), settings.batchSize);
-      if (stopping || backlog || !listener.connected() || limit <= 0) return null;
-      lentSlots += limit;
-      return {
-        token: randomUUID(),
-        limit,
-        leaseMs: settings.leaseMs,
-        perWebhookCap: settings.perWebhookCap,
-        failingWebhookCap,
-        perCompanyCap: settings.perCompanyCap,
-        busyByWebhook: busyByWebhook(),
-        busyByCompany: new Map(byCompany),
-      };
-    },
-    settle(reservation, claimed) {
-      lentSlots -= reservation.limit;
-      if (claimed.length === 0) return;
-      const { claims, overCap } = admit(claimed);
-      dispatchedCount += claims.length;
-      // A write that never commits (rolled back) never notifies: its rows never existed, and the slots come
-      // back after a third of the lease. If it commits later, its rows go to pending for the claim path.
-      const timer = setTimeout(() => dropDispatched(reservation.token), settings.leaseMs / 3);
-      timer.unref();
-      dispatched.set(reservation.token, { claims, overCap, timer });
-    },
-  });
-
-  /**
-   * A write's dispatched rows stop waiting for its commit: their slots come back, and they are kept as "late"
-   * for twice the lease, so that a commit still arriving returns them to pending at once rather than after
-   * their lease (a worker's reaper would take them then anyway).
-   */
-  function dropDispatched(token: string): void {
-    const entry = takeDispatched(token);
-    if (!entry) return;
-    for (const claim of entry.claims) count(claim, -1);
-    late.set(token, [...entry.claims, ...entry.overCap]);
-    setTimeout(() => late.delete(token), 2 * settings.leaseMs).unref();
-    wake();
-  }
-
-  async function releaseLate(token: string): Promise<void> {
-    const claims = late.get(token);
-    if (!claims) return;
-    late.delete(token);
-    await releaseClaims(pool, claims).catch((error) => log.error({ err: error }, 'releasing dispatched deliveries failed; they return to pending when their lease expires'));
-    wake();
-  }
-
-  /**
-   * The write committed: send its rows. They were inserted with a full lease, renewed by the heartbeat once
-   * sent. A commit that came later than a third of the lease (a long transaction) finds them already dropped
-   * (dropDispatched): sending them now could race another worker's reaper, so they go to pending instead.
-   */
-  function sendDispatched(token: string): void {
-    if (stopping) {
-      dropDispatched(token);
-      return void releaseLate(token);
-    }
-    const entry = takeDispatched(token);
-    if (!entry) return;
-    for (const claim of entry.claims) launch(claim);
-    holdOrRelease(entry.overCap);
-  }
+  // A write's notification means fan-out rows to expand; any other, rows to claim.
+  const listener = startListener(ctx, (payload) => (payload === FANOUT_NOTICE ? wakeToExpand() : wake()));
 
   /**
    * Rows past a cap: sent now if their slots freed meanwhile; else held (a webhook not failing, up to its cap of
@@ -306,16 +226,6 @@ export function startWorker(ctx: AppContext, options: WorkerOptions = {}): Worke
   async function releaseOverCap(claims: readonly ClaimedDelivery[]): Promise<void> {
     await releaseClaims(pool, claims).catch((error) => log.error({ err: error }, 'releasing deliveries past a cap failed; they return to pending when their lease expires'));
     wake();
-  }
-
-  /** Removes a write's rows from waiting for its commit (their slots stay counted: the caller decides). */
-  function takeDispatched(token: string): Dispatched | undefined {
-    const entry = dispatched.get(token);
-    if (!entry) return undefined;
-    dispatched.delete(token);
-    clearTimeout(entry.timer);
-    dispatchedCount -= entry.claims.length;
-    return entry;
   }
 
   // The heartbeat: one UPDATE per beat for every claim this worker holds — requests running and results
@@ -489,11 +399,39 @@ export function startWorker(ctx: AppContext, options: WorkerOptions = {}): Worke
     inFlight.set(claim.id, { claim, done });
   }
 
+  /** The caps and free slots an expansion may insert claimed rows within; null when it takes none now. */
+  function expansionClaim(): ExpansionClaim | null {
+    const limit = Math.min(freeSlots(), settings.batchSize);
+    if (stopping || backlog || limit <= 0) return null;
+    return {
+      token: randomUUID(),
+      limit,
+      leaseMs: settings.leaseMs,
+      perWebhookCap: settings.perWebhookCap,
+      failingWebhookCap,
+      perCompanyCap: settings.perCompanyCap,
+      busyByWebhook: busyByWebhook(),
+      busyByCompany: byCompany,
+    };
+  }
+
+  /** Sends what a statement returned claimed: what fits now, and the rest held or released (admit()). */
+  function take(claimed: readonly ClaimedDelivery[]): void {
+    const { claims, overCap } = admit(claimed);
+    for (const claim of claims) launch(claim);
+    holdOrRelease(overCap);
+  }
+
   async function loop() {
     while (!stopping) {
       wakePending = false;
       freedSlots = 0;
-      let full = false;
+      if (Date.now() - lastPoll >= settings.pollMs) {
+        lastPoll = Date.now();
+        expandWanted = true;
+        claimWanted = true;
+      }
+      let again = false;
       try {
         if (Date.now() - lastReap >= settings.pollMs) {
           lastReap = Date.now();
@@ -505,8 +443,17 @@ export function startWorker(ctx: AppContext, options: WorkerOptions = {}): Worke
           const disabled = await disableFailingWebhooks(ctx.db, ctx.config.webhookDisableAfterMs, null);
           if (disabled.length > 0) log.warn({ webhookIds: disabled }, 'webhooks disabled: every delivery failed for WEBHOOK_DISABLE_AFTER');
         }
+        if (expandWanted && !stopping) {
+          expandWanted = false;
+          const expansion = await expandFanout(ctx.db, { claim: expansionClaim() });
+          take(expansion.claimed);
+          if (expansion.events >= EXPAND_EVENTS) expandWanted = again = true;
+          if (expansion.pending > 0) claimWanted = true;
+        }
         const free = Math.min(freeSlots(), settings.batchSize);
-        if (free > 0 && !stopping) {
+        // With no free slot the claim waits: a request ending frees one and wakes the loop.
+        if (claimWanted && free > 0 && !stopping) {
+          claimWanted = false;
           const claimed = await claimDeliveries(pool, {
             token: randomUUID(),
             limit: free,
@@ -517,18 +464,17 @@ export function startWorker(ctx: AppContext, options: WorkerOptions = {}): Worke
             inFlightByWebhook: busyByWebhook(),
             inFlightByCompany: byCompany,
           });
-          const { claims, overCap } = admit(claimed);
-          for (const claim of claims) launch(claim);
-          holdOrRelease(overCap);
-          full = claimed.length === free;
+          take(claimed);
           // A claim that filled every free slot may have left rows behind; one that did not, found them all.
-          backlog = full;
+          backlog = claimed.length === free;
+          if (backlog) claimWanted = again = true;
         }
       } catch (error) {
         if (stopping) break;
-        log.error({ err: error }, 'claiming deliveries failed; retrying after the poll interval');
+        expandWanted = claimWanted = true;
+        log.error({ err: error }, 'expanding or claiming deliveries failed; retrying after the poll interval');
       }
-      if (!full) await sleepUntilWoken(settings.pollMs);
+      if (!again) await sleepUntilWoken(settings.pollMs);
     }
   }
 
@@ -547,7 +493,6 @@ export function startWorker(ctx: AppContext, options: WorkerOptions = {}): Worke
 
   async function stop(): Promise<void> {
     stopping = true;
-    unregisterDispatcher();
     wake();
     if (coalesceTimer) clearTimeout(coalesceTimer);
     await running;
@@ -555,9 +500,6 @@ export function startWorker(ctx: AppContext, options: WorkerOptions = {}): Worke
     for (const rows of held.values()) unfinished.push(...rows);
     held.clear();
     heldCount = 0;
-    // Rows of writes not yet committed (or committed, notification not yet seen) go back to pending.
-    for (const token of [...dispatched.keys()]) dropDispatched(token);
-    await Promise.all([...late.keys()].map(releaseLate));
     const pending = () => Promise.all([...inFlight.values()].map((f) => f.done));
     let deadline: NodeJS.Timeout | undefined;
     await Promise.race([pending(), new Promise((r) => (deadline = setTimeout(r, settings.stopDeadlineMs)))]);

@@ -1,6 +1,7 @@
 // Webhook subscriptions: the commands and queries every surface calls (REST, MCP, UI). Admins change them,
 // members read them; everything is scoped by the principal's company (foreign ids are "not found").
 // Secrets are encrypted at rest and leave only through getWebhookOrThrow(…, {includeSecret: true}) (admins).
+import { expandCompanyFanout } from '../delivery/fanout.js';
 import { randomUUID } from 'node:crypto';
 import { and, asc, eq, sql } from 'drizzle-orm';
 import { arrayLiteral, type DbOrTx } from '../db/pool.js';
@@ -165,7 +166,11 @@ export async function updateWebhook(
       .where(and(eq(webhooks.id, id), eq(webhooks.companyId, principal.companyId)))
       .returning();
     if (!row) throw notFound('webhook', id);
-    if (disabling && !row.enabled) await failQueuedDeliveries(tx, [id], 'manual');
+    if (disabling && !row.enabled) {
+      // Deliveries of writes committed before this one are in the queue first, so they fail now too.
+      await expandCompanyFanout(tx, principal.companyId);
+      await failQueuedDeliveries(tx, [id], 'manual');
+    }
     return (await toWebhookDtos(tx, [row]))[0]!;
   });
 }
@@ -181,6 +186,7 @@ export async function getWebhookOrThrow(
 ): Promise<WebhookDto | WebhookWithSecretDto> {
   if (options.includeSecret) requireAdmin(principal, 'reveal webhook secrets');
   const row = await findRow(ctx, principal, id);
+  await expandCompanyFanout(ctx.db, principal.companyId); // its last delivery may be a write's just committed
   const [dto] = await toWebhookDtos(ctx.db, [row]);
   if (!options.includeSecret) return dto!;
   return { ...dto!, secret: row.secretCiphertext ? decryptSecret(ctx.secretKey, row.id, row.secretCiphertext) : null };
@@ -199,6 +205,7 @@ export async function listWebhooks(ctx: WebhookContext, principal: Principal, in
     conditions.push(sql`(${webhooks.url} ILIKE ${pattern} OR coalesce(${webhooks.description}, '') ILIKE ${pattern})`);
   }
   const rows = await ctx.db.select().from(webhooks).where(and(...conditions)).orderBy(asc(webhooks.createdAt), asc(webhooks.id));
+  await expandCompanyFanout(ctx.db, principal.companyId); // each one's last delivery may be a write's just committed
   return toWebhookDtos(ctx.db, rows);
 }
 
@@ -209,6 +216,8 @@ export async function listWebhooks(ctx: WebhookContext, principal: Principal, in
 export async function deleteWebhook(ctx: WebhookContext, principal: Principal, id: string): Promise<void> {
   requireAdmin(principal, 'delete webhooks');
   await ctx.db.transaction(async (tx) => {
+    // Deliveries of writes committed before this one are in the queue first, so they are failed below too.
+    await expandCompanyFanout(tx, principal.companyId);
     const deleted = await tx
       .delete(webhooks)
       .where(and(eq(webhooks.id, id), eq(webhooks.companyId, principal.companyId)))

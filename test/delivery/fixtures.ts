@@ -2,6 +2,7 @@
 // through the real outbox path (publishEvents in a transaction), a worker trusting the test CA, and waits that
 // poll the database (bounded, no fixed sleeps). `startDeliveryFixture` puts the app, a real HTTPS receiver and
 // the workers (in-process and as processes) together, with their teardown.
+import { expandCompanyFanout, expandFanout } from '../../src/delivery/fanout.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
@@ -148,7 +149,14 @@ export interface DeliveryRow {
   url: string;
 }
 
+/** Turns every committed write's fan-out rows into pending deliveries, as a worker would (without claiming any). */
+export async function expandWrites(t: TestApp): Promise<void> {
+  while ((await expandFanout(t.ctx.db)).events > 0);
+}
+
+/** The company's delivery log, read as every surface reads it: after expanding its writes' fan-out rows. */
 export async function deliveriesOf(t: TestApp, companyId: string): Promise<DeliveryRow[]> {
+  await expandCompanyFanout(t.ctx.db, companyId);
   const { rows } = await t.ctx.pool.query('SELECT * FROM webhook_deliveries WHERE company_id = $1 ORDER BY created_at, id', [companyId]);
   return rows;
 }

@@ -8,7 +8,7 @@ import { createTestApp, type TestApp } from '../helpers/app.js';
 import { listen } from '../helpers/http-server.js';
 import type { ReceivedRequest } from '../helpers/https-receiver.js';
 import { connectMcp } from '../helpers/mcp.js';
-import { ALLOW_RECEIVER, allFinished, createWebhook, deliveriesOf, json, publishContacts, startDeliveryFixture, waitForDeliveries, type DeliveryRow } from './fixtures.js';
+import { ALLOW_RECEIVER, allFinished, createWebhook, deliveriesOf, expandWrites, json, publishContacts, startDeliveryFixture, waitForDeliveries, type DeliveryRow } from './fixtures.js';
 
 const { t, receiver, startWorker } = await startDeliveryFixture({
   env: { WEBHOOK_TIMEOUT_MS: '1500', WEBHOOK_RETRY_SCHEDULE: '1s,2s' },
@@ -149,6 +149,7 @@ describe('automatic retries (retryPolicy exponential)', () => {
     const tenant = await t.signup();
     const parked = await createWebhook(t, tenant, { url: `${receiver.url}/parked`, events: ['contact.created'] });
     await publishContacts(t, tenant, 1);
+    await expandWrites(t); // the write's row in the log and the queue, as a worker's expansion leaves it
     // Park 10,000 queue rows an hour in the future behind the one due row, as retries waiting would be.
     await t.ctx.pool.query(
       `WITH src AS (SELECT * FROM webhook_deliveries WHERE webhook_id = $1 LIMIT 1),

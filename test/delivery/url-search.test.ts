@@ -4,7 +4,7 @@
 // of url or event name), so totals, membership, newest-first order and pages must all agree.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type Tenant } from '../helpers/app.js';
-import { ALLOW_RECEIVER, createWebhook, json, publishContacts } from './fixtures.js';
+import { ALLOW_RECEIVER, createWebhook, expandWrites, json, publishContacts } from './fixtures.js';
 
 const t = await createTestApp(ALLOW_RECEIVER);
 let tenant: Tenant;
@@ -40,6 +40,7 @@ beforeAll(async () => {
   first = await createWebhook(t, tenant, { url: FIRST_URL, events: ['contact.created', 'contact.updated'] });
   // Three writes under the first url, then the url changes and three more writes go to the second.
   for (let i = 0; i < 3; i++) await publishContacts(t, tenant, 4);
+  await expandWrites(t); // a worker turns them into deliveries before the url changes (their url is the one of that moment)
   const patched = await t.call('PATCH', `/webhooks/${first.id}`, { key: tenant.key, body: { url: SECOND_URL } });
   expect(patched.status).toBe(200);
   gone = await createWebhook(t, tenant, { url: 'https://127.0.0.1:9/gone-endpoint', events: ['contact.created'] });

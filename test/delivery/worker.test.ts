@@ -7,7 +7,7 @@ import type { Worker } from '../../src/delivery/worker.js';
 import { withTransaction } from '../../src/db/transaction.js';
 import { publishEvents } from '../../src/events/publish.js';
 import { startHttpsReceiver } from '../helpers/https-receiver.js';
-import { allFinished, createWebhook, deliveriesOf, json, publishContacts, startDeliveryFixture, waitForDeliveries } from './fixtures.js';
+import { allFinished, createWebhook, deliveriesOf, expandWrites, json, publishContacts, startDeliveryFixture, waitForDeliveries } from './fixtures.js';
 
 const { t, receiver, startWorker } = await startDeliveryFixture({ env: { WEBHOOK_TIMEOUT_MS: '1500' }, resetResponder: () => ({ status: 200, body: 'ok' }) });
 
@@ -202,6 +202,7 @@ describe('isolation, claims and shutdown', () => {
     const tenant = await t.signup();
     await createWebhook(t, tenant, { url: `${receiver.url}/gone`, events: ['contact.created'] });
     await publishContacts(t, tenant, 2);
+    await expandWrites(t); // the write's rows in the queue, as a worker's expansion leaves them
     const queued = async () => (await t.ctx.pool.query('SELECT count(*)::int AS n FROM webhook_delivery_queue WHERE company_id = $1', [tenant.companyId])).rows[0].n;
     expect(await queued()).toBe(2);
     await t.ctx.pool.query('DELETE FROM companies WHERE id = $1', [tenant.companyId]);
@@ -218,6 +219,7 @@ describe('isolation, claims and shutdown', () => {
     const tenant = await t.signup();
     await createWebhook(t, tenant, { url: `${receiver.url}/stale`, events: ['contact.created'] });
     await publishContacts(t, tenant, 1);
+    await expandWrites(t); // the write's rows in the queue, as a worker's expansion leaves them
     const claim = (token: string, leaseMs: number) =>
       claimDeliveries(t.ctx.pool, { token, limit: 1000, leaseMs, perWebhookCap: 1000, perCompanyCap: 1000, inFlightByWebhook: new Map(), inFlightByCompany: new Map() });
     const [first] = (await claim(crypto.randomUUID(), 1)).filter((c) => c.companyId === tenant.companyId);
@@ -255,6 +257,7 @@ describe('isolation, claims and shutdown', () => {
     const tenant = await t.signup();
     await createWebhook(t, tenant, { url: `${receiver.url}/late-beat`, events: ['contact.created'] });
     await publishContacts(t, tenant, 1);
+    await expandWrites(t); // the write's rows in the queue, as a worker's expansion leaves them
     const claim = (token: string, leaseMs: number) =>
       claimDeliveries(t.ctx.pool, { token, limit: 1000, leaseMs, perWebhookCap: 1000, perCompanyCap: 1000, inFlightByWebhook: new Map(), inFlightByCompany: new Map() });
     const [first] = (await claim(crypto.randomUUID(), 1)).filter((c) => c.companyId === tenant.companyId);

@@ -3,6 +3,7 @@
 // webhook as it is now, and the current filter evaluated by explain.ts against the event's stored body;
 // preview runs a draft filter over the company's recent events. Only the current settings are kept (no history
 // of filters, subscriptions or enable/disable), so explain says when the webhook changed after the event.
+import { expandCompanyFanout } from '../../delivery/fanout.js';
 import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Principal } from '../../auth/principal.js';
@@ -112,6 +113,7 @@ async function eventOfDelivery(db: DbOrTx, principal: Principal, deliveryId: str
 export async function explainWebhookEvent(db: DbOrTx, principal: Principal, webhookId: string, input: ExplainInput): Promise<Explanation> {
   z.uuid({ error: 'must be a UUID' }).parse(webhookId);
   const parsed = ExplainInput.parse(input);
+  await expandCompanyFanout(db, principal.companyId); // the event's delivery may be a write's just committed
   const eventId = parsed.eventId ?? (await eventOfDelivery(db, principal, parsed.deliveryId!));
   const [webhook] = await db.select().from(webhooks).where(and(eq(webhooks.id, webhookId), eq(webhooks.companyId, principal.companyId)));
   if (!webhook) throw notFound('webhook', webhookId);
