@@ -77,7 +77,7 @@ export function percentile(values: number[], p: number): number {
 
 /**
  * Matches the receiver's receipts to the moment each write was seen to commit. A receipt can come first: a
- * write's own worker sends its deliveries on the commit notification (direct dispatch), which may be handled
+ * worker expands and sends a write's deliveries on its commit notification (src/delivery/fanout.ts), which may be handled
  * before the writer's await on COMMIT resumes. Such a receipt waits here for its write and counts with latency
  * 0 (the commit was earlier than the writer saw it, by less than that). Receipts of entities never marked
  * (another phase's stragglers) are never counted.

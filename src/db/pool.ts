@@ -14,24 +14,11 @@ export type DbOrTx = Db | Tx;
 pg.types.setTypeParser(1184, (value) => value); // timestamptz
 pg.types.setTypeParser(20, (value) => Number(value)); // int8 (counts)
 
-const poolOfClient = new WeakMap<pg.ClientBase, pg.Pool>();
-
 export function createPool(url: string, max = 20): pg.Pool {
   const pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: 10_000 });
   // An idle client that loses its server must not crash the process; the next query reconnects.
   pool.on('error', () => {});
-  pool.on('connect', (client) => poolOfClient.set(client, pool));
   return pool;
-}
-
-/**
- * The pool a transaction's connection came from (src/delivery/dispatch.ts hands a write's deliveries to the
- * worker sharing it). Drizzle keeps the transaction's pg client in its session, outside its typed API; if that
- * ever changes this answers undefined and writes simply leave their deliveries to the claim path.
- */
-export function poolOfTransaction(tx: Tx): pg.Pool | undefined {
-  const client = (tx as unknown as { session?: { client?: pg.ClientBase } }).session?.client;
-  return client ? poolOfClient.get(client) : undefined;
 }
 
 export function createDb(pool: pg.Pool): Db {

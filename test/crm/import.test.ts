@@ -9,6 +9,7 @@ import { IMPORT_MAX_COLUMNS, IMPORT_MAX_CSV_BYTES, IMPORT_MAX_ROWS, importRecord
 import { readCsv } from '../../src/crm/import/csv-reader.js';
 import { MAX_EVENT_BODY_BYTES } from '../../src/events/body-limit.js';
 import { AppError } from '../../src/errors.js';
+import { expandCompanyFanout } from '../../src/delivery/fanout.js';
 import { createWebhook } from '../../src/webhooks/webhooks.js';
 import { principalOf } from './helpers.js';
 
@@ -19,6 +20,7 @@ const post = (tenant: Tenant, path: string, body: unknown) => t.call('POST', pat
 const errorOf = async (response: Response) => ((await response.json()) as { error: { code: string; field?: string; message: string } }).error;
 
 async function counts(companyId: string) {
+  await expandCompanyFanout(t.ctx.db, companyId); // the log as every surface reads it
   const { rows } = await t.ctx.pool.query<{ records: number; events: number; deliveries: number }>(
     `SELECT (SELECT count(*)::int FROM records WHERE company_id = $1) AS records,
             (SELECT count(*)::int FROM events WHERE company_id = $1) AS events,

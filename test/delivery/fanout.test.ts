@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import type { DbOrTx } from '../../src/db/pool.js';
 import { withTransaction } from '../../src/db/transaction.js';
 import { expandFanout, type ExpansionClaim } from '../../src/delivery/fanout.js';
+import { claimDeliveries } from '../../src/delivery/queue.js';
 import { publishEvents } from '../../src/events/publish.js';
 import type { Tenant } from '../helpers/app.js';
 import { allFinished, createWebhook, json, startDeliveryFixture, waitForDeliveries } from './fixtures.js';
@@ -190,6 +191,33 @@ describe('fan-out rows committed with the write, expanded after it', () => {
     await waitForDeliveries(t, tenant.companyId, allFinished(4));
     expect(receivedFor(published.map((e) => e.entityId)).length).toBe(4);
     expect(receivedFor(rolledBack)).toEqual([]);
+  });
+
+  it('per-record ordering holds when expansions commit out of order: a later version waits while an earlier one is still a fan-out row', async () => {
+    const tenant = await t.signup();
+    const hook = await createWebhook(t, tenant, { url: `${receiver.url}/ordered-fanout`, events: ['contact.updated'], ordering: 'per-record' });
+    const id = randomUUID();
+    const update = (version: number) =>
+      withTransaction(t.ctx.db, (tx) =>
+        publishEvents(tx, { companyId: tenant.companyId, userId: tenant.userId }, [{ name: 'contact.updated', entityId: id, recordVersion: version, payload: { contact: { id, firstName: `v${version}`, lastName: 'Ordered' }, changes: {} } }]),
+      );
+    const [v1] = await update(1);
+    await update(2);
+    const claim = () => claimDeliveries(t.ctx.pool, { token: randomUUID(), limit: 100, leaseMs: 60_000, perWebhookCap: 100, perCompanyCap: 1_000, inFlightByWebhook: new Map(), inFlightByCompany: new Map() });
+    // Another expansion holds version 1's row (as one still running would), so this one expands version 2 only.
+    const holder = await t.ctx.pool.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query('SELECT 1 FROM webhook_delivery_fanout WHERE event_id = $1 FOR UPDATE', [v1!.id]);
+      while ((await expandFanout(t.ctx.db)).events > 0);
+      expect((await claim()).filter((c) => c.webhookId === hook.id)).toEqual([]);
+    } finally {
+      await holder.query('ROLLBACK');
+      holder.release();
+    }
+    while ((await expandFanout(t.ctx.db)).events > 0);
+    const first = (await claim()).filter((c) => c.webhookId === hook.id);
+    expect(first.map((c) => c.recordVersion)).toEqual([1]);
   });
 
   it('with no worker running, every read shows a committed write’s deliveries, and a worker started later sends them', async () => {

@@ -117,12 +117,17 @@ describe('GET /metrics', () => {
       const tenant = await t.signup();
       await createWebhook(t, tenant, { url: `${receiver.url}/queued`, events: ['contact.created'] });
       await publishContacts(t, tenant, 4); // no worker runs: they stay pending
-      const { rows } = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM webhook_delivery_queue WHERE claim_token IS NULL`);
+      // Pending: queue rows not claimed, and the deliveries of writes not yet expanded into the queue (fanout.ts).
+      const { rows } = await pool.query<{ n: number }>(
+        `SELECT ((SELECT count(*) FROM webhook_delivery_queue WHERE claim_token IS NULL) +
+                 (SELECT coalesce(sum(cardinality(webhook_ids)), 0) FROM webhook_delivery_fanout))::int AS n`,
+      );
       const m = await read(createApp(ctx));
       expect(m.get('switchboard_delivery_queue_depth{state="pending"}')).toBe(rows[0]!.n);
       expect(rows[0]!.n).toBeGreaterThanOrEqual(4);
       expect(m.get('switchboard_delivery_queue_depth{state="processing"}')).toBe(0);
       expect(m.get('switchboard_delivery_oldest_pending_age_seconds')).toBeGreaterThan(0);
+      await pool.query('DELETE FROM webhook_delivery_fanout WHERE company_id = $1', [tenant.companyId]);
       await pool.query('DELETE FROM webhook_delivery_queue WHERE company_id = $1', [tenant.companyId]);
     } finally {
       await pool.end();

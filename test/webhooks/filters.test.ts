@@ -5,6 +5,7 @@ import crypto from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { withTransaction } from '../../src/db/transaction.js';
+import { expandCompanyFanout } from '../../src/delivery/fanout.js';
 import { publishEvents } from '../../src/events/publish.js';
 import type { Tenant } from '../helpers/app.js';
 import { listen } from '../helpers/http-server.js';
@@ -141,10 +142,13 @@ describe('filters with per-record ordering', () => {
     const filtered = await createWebhook(t, tenant, { url: `${receiver.url}/o`, events: ['contact.created'], ordering: 'per-record', filter: { field: 'lastName', op: 'eq', value: 'Ordered' } });
     const plain = await createWebhook(t, tenant, { url: `${receiver.url}/o`, events: ['contact.created'], ordering: 'per-record' });
     const id = crypto.randomUUID();
-    const rows = await withTransaction(t.ctx.db, async (tx) => {
-      await publishEvents(tx, { companyId: tenant.companyId, userId: tenant.userId }, [{ name: 'contact.created', entityId: id, recordVersion: 1, payload: { contact: { id, firstName: 'A', lastName: 'Ordered' } } }]);
-      return (await tx.execute<{ webhook_id: string; order_entity_id: string | null; order_version: number | null }>(sql`SELECT webhook_id, order_entity_id, order_version FROM webhook_delivery_queue WHERE company_id = ${tenant.companyId}`)).rows;
-    });
+    await withTransaction(t.ctx.db, (tx) =>
+      publishEvents(tx, { companyId: tenant.companyId, userId: tenant.userId }, [{ name: 'contact.created', entityId: id, recordVersion: 1, payload: { contact: { id, firstName: 'A', lastName: 'Ordered' } } }]),
+    );
+    await expandCompanyFanout(t.ctx.db, tenant.companyId); // as a worker does after the commit
+    const { rows } = await t.ctx.db.execute<{ webhook_id: string; order_entity_id: string | null; order_version: number | null }>(
+      sql`SELECT webhook_id, order_entity_id, order_version FROM webhook_delivery_queue WHERE company_id = ${tenant.companyId}`,
+    );
     expect(rows.map((r) => [r.webhook_id === filtered.id ? 'filtered' : r.webhook_id === plain.id ? 'plain' : r.webhook_id, r.order_entity_id, r.order_version]).sort()).toEqual([
       ['filtered', id, 1],
       ['plain', id, 1],
