@@ -211,11 +211,12 @@ export async function runDeliveryBench(): Promise<void> {
   const healthy = await spawnReceiver('ok');
   const tarpit = await spawnReceiver('tarpit');
   const failing = await spawnReceiver('fail');
-  // DELIVERY_BENCH=throughput|tarpit|storm|queries runs one part (tarpit: only the rounds of (c)).
+  // DELIVERY_BENCH=throughput|tarpit|storm|queries runs one part (tarpit: only the rounds of (c); peak: only (a)
+  // and (b), at peak and at half load).
   const part = process.env.DELIVERY_BENCH;
   try {
     console.log(`database: ${db.kind}; producer: createRecords (bulk contact creates, ${WRITE_SIZE} per write)`);
-    if (!part || part === 'throughput' || part === 'tarpit') await throughput(db, healthy, tarpit, part === 'tarpit');
+    if (!part || part === 'throughput' || part === 'tarpit' || part === 'peak') await throughput(db, healthy, tarpit, part === 'tarpit', part === 'peak');
     if (!part || part === 'throughput' || part === 'storm') await retryStorm(db, healthy, failing);
     if (!part || part === 'queries') await logQueries(db);
   } finally {
@@ -266,7 +267,7 @@ async function retryStorm(db: BenchDatabase, healthy: Receiver, failing: Receive
   }
 }
 
-async function throughput(db: BenchDatabase, healthy: Receiver, tarpit: Receiver, tarpitOnly: boolean): Promise<void> {
+async function throughput(db: BenchDatabase, healthy: Receiver, tarpit: Receiver, tarpitOnly: boolean, peakOnly: boolean): Promise<void> {
   let worker: Worker | null = null;
   try {
     const raw = await rawCeiling(healthy);
@@ -287,6 +288,7 @@ async function throughput(db: BenchDatabase, healthy: Receiver, tarpit: Receiver
       console.log(`(b) end to end, 3 webhooks: ${f0(peak.rate)} deliveries/s (${peak.delivered} delivered); at peak ${latencyLine(peak.latencies)}`);
       half = await endToEnd(db, principal, healthy, 3, HALF_MS, peak.rate / 2);
       console.log(`    at half of peak (${f0(peak.rate / 2)}/s offered): ${f0(half.rate)} deliveries/s; ${latencyLine(half.latencies)}`);
+      if (peakOnly) return;
       // The baseline of spec §12: the same N through Switchboard and through BullMQ + Redis, same receiver.
       await compareWithBullmq(db, principal, healthy, raw, () => rawCeiling(healthy));
       await worker.stop();

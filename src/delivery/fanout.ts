@@ -113,12 +113,14 @@ async function expand(db: DbOrTx, take: SQL, claim: ExpansionClaim | null): Prom
       (SELECT count(*) FROM queued q WHERE q.claim_token IS NULL)::int AS pending,
       (SELECT count(*) FROM notified)::int AS notified,
       (SELECT json_agg(json_build_object('id', c.id, 'ord', c.ord, 'company_id', c.company_id, 'webhook_id', c.webhook_id, 'url', c.url,
-          'event', c.name, 'event_id', c.event_id, 'record_version', c.record_version, 'body', e.body,
+          'event', c.name, 'event_id', c.event_id, 'record_version', c.record_version,
+          -- A lookup per row by the primary key (a join was planned as a hash over the whole events table).
+          'body', (SELECT e.body FROM events e WHERE e.id = c.event_id),
           'secret', encode(w.secret_ciphertext, 'base64'),
           'previous_secret', CASE WHEN w.previous_secret_expires_at > now() THEN encode(w.previous_secret_ciphertext, 'base64') END,
           'headers', encode(w.headers_ciphertext, 'base64'), 'retry_policy', w.retry_policy, 'disabled_reason', w.disabled_reason,
           'failing', coalesce(c.failing, false)) ORDER BY c.ord, c.webhook_id)
-       FROM claim c JOIN webhooks w ON w.id = c.webhook_id JOIN events e ON e.id = c.event_id WHERE c.claimed) AS claimed`);
+       FROM claim c JOIN webhooks w ON w.id = c.webhook_id WHERE c.claimed) AS claimed`);
   const row = rows[0];
   return { events: row?.events ?? 0, pending: row?.pending ?? 0, claimed: (row?.claimed ?? []).map((r) => claimedDelivery(r, claim!.token)) };
 }

@@ -10,6 +10,8 @@
 // once per VACUUM_MIN_INTERVAL_MS. SKIP_LOCKED steps aside while another worker's vacuum (or autovacuum) runs;
 // TRUNCATE false, because giving back a table's empty tail takes a lock that stops every claim and write of
 // deliveries while it is held, and a queue that empties refills a moment later anyway.
+// The writes' fan-out rows (webhook_delivery_fanout: inserted by every write, deleted by its expansion a moment
+// later) churn the same way, and expansions read that table in physical order: it is vacuumed with the queue.
 import type pg from 'pg';
 import type { Logger } from '../log.js';
 
@@ -34,7 +36,7 @@ export function startQueueVacuum(pool: pg.Pool, log: Logger, now: () => number =
       sinceLast = 0;
       lastAt = now();
       running = pool
-        .query('VACUUM (ANALYZE, SKIP_LOCKED, TRUNCATE false) webhook_delivery_queue')
+        .query('VACUUM (ANALYZE, SKIP_LOCKED, TRUNCATE false) webhook_delivery_queue, webhook_delivery_fanout')
         .then(() => undefined)
         .catch((error) => log.warn({ err: error }, 'vacuuming the delivery queue failed; autovacuum still runs'))
         .finally(() => {

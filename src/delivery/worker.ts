@@ -1,6 +1,7 @@
-// The delivery worker loop: wake (NOTIFY, a freed slot, or the ≤ 1 s poll) → expand committed writes' fan-out
-// rows into deliveries, taking up to the free slots at once (fanout.ts) → claim a batch of pending rows that fits
-// the free slots → send each claimed delivery concurrently → record results in batches. Caps per webhook, per company
+// The delivery worker: a write's commit notification → expand its fan-out rows into deliveries, taking up to the
+// free slots claimed at once (fanout.ts) → send them; and the claim loop: wake (NOTIFY, a freed slot, or the
+// ≤ 1 s poll) → claim a batch of pending rows that fits the free slots → send each claimed delivery
+// concurrently. Results are recorded in batches. Caps per webhook, per company
 // and per process keep one slow endpoint from holding more than its own slots. Any number of workers may share
 // one database; each claim carries a token and a lease (see queue.ts).
 import { randomUUID } from 'node:crypto';
@@ -12,7 +13,7 @@ import { openCustomHeaders } from '../webhooks/custom-headers.js';
 import { decryptSecret } from '../webhooks/secret-box.js';
 import { disableFailingWebhooks, disableWebhooks } from '../webhooks/disable.js';
 import { DELIVERY_CHANNEL, FANOUT_NOTICE } from './enqueue.js';
-import { EXPAND_EVENTS, expandFanout, type ExpansionClaim } from './fanout.js';
+import { EXPAND_EVENTS, expandFanout, type Expansion, type ExpansionClaim } from './fanout.js';
 import { claimDeliveries, recordOutcomes, releaseClaims, releaseExpiredLeases, renewLeases, type ClaimedDelivery, type RecordedOutcome } from './queue.js';
 import { startQueueVacuum } from './queue-vacuum.js';
 import { decideRetry } from './retry-rule.js';
@@ -114,7 +115,9 @@ export function startWorker(ctx: AppContext, options: WorkerOptions = {}): Worke
   // Rows claimed past their webhook's cap (see admit()), per webhook in claim order: sent as its requests end.
   const held = new Map<string, ClaimedDelivery[]>();
   let heldCount = 0;
-  const freeSlots = () => settings.globalCap - inFlight.size - heldCount;
+  // Slots an expansion statement in flight may fill (its limit), not offered to a claim meanwhile.
+  let lentSlots = 0;
+  const freeSlots = () => settings.globalCap - inFlight.size - heldCount - lentSlots;
   /** What statements must count as each webhook's busy slots, as of now: its requests, and its held rows (sent before any new claim). */
   const busyByWebhook = () => {
     const busy = new Map(byWebhook);
@@ -132,22 +135,11 @@ export function startWorker(ctx: AppContext, options: WorkerOptions = {}): Worke
   // Wake-up: a pending wake is remembered, so one that arrives mid-claim is not lost. New work (NOTIFY) wakes
   // at once; freed slots wake after a short coalescing window, because under load requests finish one by one
   // and a claim per finished request would cost one query per delivery.
-  // What the next turn of the loop does: expand fan-out rows (a write committed some) and/or claim pending rows
-  // (anything else that wakes it). The poll does both.
   let wakePending = false;
-  let expandWanted = true;
-  let claimWanted = true;
-  let lastPoll = 0;
   let freedSlots = 0;
   let wakeWaiter: (() => void) | null = null;
   let coalesceTimer: NodeJS.Timeout | null = null;
-  const wakeToExpand = () => {
-    expandWanted = true;
-    wakePending = true;
-    wakeWaiter?.();
-  };
   const wake = () => {
-    claimWanted = true;
     wakePending = true;
     if (coalesceTimer) clearTimeout(coalesceTimer);
     coalesceTimer = null;
@@ -185,7 +177,43 @@ export function startWorker(ctx: AppContext, options: WorkerOptions = {}): Worke
   };
 
   // A write's notification means fan-out rows to expand; any other, rows to claim.
-  const listener = startListener(ctx, (payload) => (payload === FANOUT_NOTICE ? wakeToExpand() : wake()));
+  const listener = startListener(ctx, (payload) => (payload === FANOUT_NOTICE ? expand() : wake()));
+
+  /**
+   * Expands committed writes' fan-out rows, at once and beside the claim loop (a write's deliveries do not wait
+   * for a claim in progress): one statement at a time, again while notifications arrived meanwhile or a batch
+   * was full. Its limit of free slots is lent to it while it runs, and what it returns claimed goes through
+   * admit(), since a claim may have run beside it.
+   */
+  let expanding: Promise<void> | null = null;
+  let expandAgain = false;
+  function expand(): void {
+    if (expanding) {
+      expandAgain = true;
+      return;
+    }
+    expanding = (async () => {
+      do {
+        expandAgain = false;
+        const claim = expansionClaim();
+        if (claim) lentSlots += claim.limit;
+        let expansion: Expansion;
+        try {
+          expansion = await expandFanout(ctx.db, { claim });
+        } catch (error) {
+          // The rows stay; the next notification or the poll expands them.
+          log.error({ err: error }, 'expanding deliveries failed; retrying at the next poll');
+          return;
+        } finally {
+          if (claim) lentSlots -= claim.limit;
+        }
+        take(expansion.claimed);
+        if (expansion.events >= EXPAND_EVENTS) expandAgain = true;
+      } while (expandAgain && !stopping);
+    })().finally(() => {
+      expanding = null;
+    });
+  }
 
   /**
    * Rows past a cap: sent now if their slots freed meanwhile; else held (a webhook not failing, up to its cap of
@@ -426,15 +454,11 @@ export function startWorker(ctx: AppContext, options: WorkerOptions = {}): Worke
     while (!stopping) {
       wakePending = false;
       freedSlots = 0;
-      if (Date.now() - lastPoll >= settings.pollMs) {
-        lastPoll = Date.now();
-        expandWanted = true;
-        claimWanted = true;
-      }
-      let again = false;
+      let full = false;
       try {
         if (Date.now() - lastReap >= settings.pollMs) {
           lastReap = Date.now();
+          expand(); // the poll also covers a lost notification of a write
           const released = await releaseExpiredLeases(pool);
           if (released > 0) log.warn({ released }, 'claims with an expired lease returned to pending');
         }
@@ -443,17 +467,8 @@ export function startWorker(ctx: AppContext, options: WorkerOptions = {}): Worke
           const disabled = await disableFailingWebhooks(ctx.db, ctx.config.webhookDisableAfterMs, null);
           if (disabled.length > 0) log.warn({ webhookIds: disabled }, 'webhooks disabled: every delivery failed for WEBHOOK_DISABLE_AFTER');
         }
-        if (expandWanted && !stopping) {
-          expandWanted = false;
-          const expansion = await expandFanout(ctx.db, { claim: expansionClaim() });
-          take(expansion.claimed);
-          if (expansion.events >= EXPAND_EVENTS) expandWanted = again = true;
-          if (expansion.pending > 0) claimWanted = true;
-        }
         const free = Math.min(freeSlots(), settings.batchSize);
-        // With no free slot the claim waits: a request ending frees one and wakes the loop.
-        if (claimWanted && free > 0 && !stopping) {
-          claimWanted = false;
+        if (free > 0 && !stopping) {
           const claimed = await claimDeliveries(pool, {
             token: randomUUID(),
             limit: free,
@@ -465,16 +480,15 @@ export function startWorker(ctx: AppContext, options: WorkerOptions = {}): Worke
             inFlightByCompany: byCompany,
           });
           take(claimed);
+          full = claimed.length === free;
           // A claim that filled every free slot may have left rows behind; one that did not, found them all.
-          backlog = claimed.length === free;
-          if (backlog) claimWanted = again = true;
+          backlog = full;
         }
       } catch (error) {
         if (stopping) break;
-        expandWanted = claimWanted = true;
-        log.error({ err: error }, 'expanding or claiming deliveries failed; retrying after the poll interval');
+        log.error({ err: error }, 'claiming deliveries failed; retrying after the poll interval');
       }
-      if (!again) await sleepUntilWoken(settings.pollMs);
+      if (!full) await sleepUntilWoken(settings.pollMs);
     }
   }
 
@@ -496,6 +510,7 @@ export function startWorker(ctx: AppContext, options: WorkerOptions = {}): Worke
     wake();
     if (coalesceTimer) clearTimeout(coalesceTimer);
     await running;
+    await expanding;
     // Held rows were never sent: back to pending with the rest.
     for (const rows of held.values()) unfinished.push(...rows);
     held.clear();

@@ -70,6 +70,8 @@ async function deleteEventBatch(db: DbOrTx, companyIds: readonly string[], cutof
       SELECT e.id FROM events e
       WHERE e.company_id = ANY(${arrayLiteral(companyIds)}::uuid[]) AND e.created_at < ${cutoff}::timestamptz
         AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.company_id = e.company_id AND d.entity_id = e.entity_id AND d.event_id = e.id)
+        -- Nor the event of deliveries not yet expanded (pending, like a queued delivery: src/delivery/fanout.ts).
+        AND NOT EXISTS (SELECT 1 FROM webhook_delivery_fanout f WHERE f.company_id = e.company_id AND f.event_id = e.id)
       LIMIT ${limit}
       FOR UPDATE SKIP LOCKED)`);
   return result.rowCount ?? 0;

@@ -72,6 +72,20 @@ describe('purging expired rows', () => {
     expect(await purgeExpired(t.ctx.db, { retentionDays: 90, pauseMinMs: 0 })).toMatchObject({ deliveries: 0, events: 0 });
   });
 
+  it('keeps an old event whose deliveries are still a fan-out row (not yet expanded: pending)', async () => {
+    const tenant = await t.signup();
+    await createWebhook(t, tenant, { url: 'https://127.0.0.1/hook', events: ['contact.created'] });
+    const [event] = await publishContacts(t, tenant, 1);
+    await q(`UPDATE events SET created_at = created_at - interval '100 days' WHERE id = $1`, [event!.id]);
+    await q(`UPDATE webhook_delivery_fanout SET created_at = created_at - interval '100 days' WHERE event_id = $1`, [event!.id]);
+    await purgeExpired(t.ctx.db, { retentionDays: 90, pauseMinMs: 0 });
+    expect((await q('SELECT count(*)::int AS n FROM events WHERE id = $1', [event!.id])).rows[0].n).toBe(1);
+    // Expanded later, its delivery is pending and its detail (the event's body) answers.
+    const listed = await json(await t.call('GET', '/webhook-deliveries', { key: tenant.key }));
+    expect(listed.items.map((d: any) => d.status)).toEqual(['pending']);
+    expect((await t.call('GET', `/webhook-deliveries/${listed.items[0].id}`, { key: tenant.key })).status).toBe(200);
+  });
+
   it('drops rollup hours older than the longest chart window (8 days), whatever RETENTION_DAYS', async () => {
     const hook = '00000000-0000-4000-8000-000000000001';
     const hour = (ms: number) => new Date(Math.floor(ms / 3_600_000) * 3_600_000);
