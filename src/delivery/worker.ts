@@ -199,7 +199,7 @@ export function startWorker(ctx: AppContext, options: WorkerOptions = {}): Worke
         if (claim) lentSlots += claim.limit;
         let expansion: Expansion;
         try {
-          expansion = await expandFanout(ctx.db, { claim });
+          expansion = await expandFanout(pool, { claim });
         } catch (error) {
           // The rows stay; the next notification or the poll expands them.
           log.error({ err: error }, 'expanding deliveries failed; retrying at the next poll');

@@ -91,7 +91,7 @@ describe('fan-out rows committed with the write, expanded after it', () => {
     const { tenant, webhookIds } = await tenantWithHooks(2);
     await withTransaction(t.ctx.db, (tx) => publishEvents(tx, { companyId: tenant.companyId, userId: tenant.userId }, drafts(5)));
     const claim = claimOf(100, 3); // room for rows other tests left too
-    const expansion = await expandFanout(t.ctx.db, { claim });
+    const expansion = await expandFanout(t.ctx.pool, { claim });
     expect(expansion.events).toBeGreaterThanOrEqual(5);
     const mine = expansion.claimed.filter((c) => c.companyId === tenant.companyId);
     expect(mine.length).toBe(6);
@@ -110,7 +110,7 @@ describe('fan-out rows committed with the write, expanded after it', () => {
     }
     expect(await fanoutRows(t.ctx.db, tenant.companyId)).toEqual([]);
     // Expanded once: a second expansion finds nothing of this company.
-    await expandFanout(t.ctx.db);
+    await expandFanout(t.ctx.pool);
     expect((await rowsIn(t.ctx.db, tenant.companyId)).length).toBe(10);
   });
 
@@ -120,9 +120,9 @@ describe('fan-out rows committed with the write, expanded after it', () => {
     const fast = await createWebhook(t, tenant, { url: `${receiver.url}/fast-dd`, events: ['contact.created'] });
     // Two free slots, the tarpit already at its cap of 2. Events go out in order e1 → (tarpit, fast), e2 →
     // (tarpit, fast): the tarpit's rows must not use up the two slots the fast webhook can take.
-    await expandFanout(t.ctx.db); // rows other tests left, so that only this write competes for the two slots below
+    await expandFanout(t.ctx.pool); // rows other tests left, so that only this write competes for the two slots below
     await withTransaction(t.ctx.db, (tx) => publishEvents(tx, { companyId: tenant.companyId, userId: tenant.userId }, drafts(2)));
-    const expansion = await expandFanout(t.ctx.db, { claim: claimOf(2, 2, new Map([[slow.id, 2]])) });
+    const expansion = await expandFanout(t.ctx.pool, { claim: claimOf(2, 2, new Map([[slow.id, 2]])) });
     expect(expansion.claimed.filter((c) => c.companyId === tenant.companyId).map((c) => c.webhookId)).toEqual([fast.id, fast.id]);
     const rows = await rowsIn(t.ctx.db, tenant.companyId);
     expect(rows.filter((r) => r.webhook_id === slow.id).map((r) => r.status)).toEqual(['pending', 'pending']);
@@ -209,13 +209,13 @@ describe('fan-out rows committed with the write, expanded after it', () => {
     try {
       await holder.query('BEGIN');
       await holder.query('SELECT 1 FROM webhook_delivery_fanout WHERE event_id = $1 FOR UPDATE', [v1!.id]);
-      while ((await expandFanout(t.ctx.db)).events > 0);
+      while ((await expandFanout(t.ctx.pool)).events > 0);
       expect((await claim()).filter((c) => c.webhookId === hook.id)).toEqual([]);
     } finally {
       await holder.query('ROLLBACK');
       holder.release();
     }
-    while ((await expandFanout(t.ctx.db)).events > 0);
+    while ((await expandFanout(t.ctx.pool)).events > 0);
     const first = (await claim()).filter((c) => c.webhookId === hook.id);
     expect(first.map((c) => c.recordVersion)).toEqual([1]);
   });

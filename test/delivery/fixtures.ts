@@ -151,7 +151,7 @@ export interface DeliveryRow {
 
 /** Turns every committed write's fan-out rows into pending deliveries, as a worker would (without claiming any). */
 export async function expandWrites(t: TestApp): Promise<void> {
-  while ((await expandFanout(t.ctx.db)).events > 0);
+  while ((await expandFanout(t.ctx.pool)).events > 0);
 }
 
 /** The company's delivery log, read as every surface reads it: after expanding its writes' fan-out rows. */
