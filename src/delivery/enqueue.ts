@@ -8,10 +8,13 @@
 // Why not the delivery rows themselves: a bulk write of 100 events to 10 webhooks would insert 1,000 log rows
 // (six indexes each) and 1,000 queue rows inside the write, which made it 2.8× as slow as with no webhook.
 //
-// Webhooks with a filter (spec §13) are left out of that statement, which returns them instead: their filters
-// are evaluated here in JS against the payloads the write already holds, and only the matching pairs are added,
-// in a second statement run only when something matched. A write that no filtered webhook wants therefore
-// costs the same single statement as before.
+// Webhooks with a filter (spec §13) are evaluated in JS against the payloads the write already holds, with the
+// company's filtered webhooks as this process last saw them (filterCache): the statement checks that they are
+// still the ones in the database (a digest of their ids, events and filters) and only then inserts the pairs
+// that matched, with the unfiltered ones. A write therefore costs one statement, filters or not. When the check
+// fails (a webhook was added, changed, enabled or disabled since; or the first write of a company in this
+// process), the statement returns the current filtered webhooks instead, and a second statement inserts what
+// matches them.
 import { sql } from 'drizzle-orm';
 import { arrayLiteral, type Tx } from '../db/pool.js';
 import type { PublishedEvent } from '../events/publish.js';
@@ -19,6 +22,8 @@ import { matchesFilter, toFilterEvent } from '../webhooks/filter/evaluate.js';
 import type { FilterNode } from '../webhooks/filter/parse.js';
 
 export const DELIVERY_CHANNEL = 'webhook_deliveries';
+/** The notification of a write's fan-out rows: the workers expand them (fanout.ts) before they claim. */
+export const FANOUT_NOTICE = 'f';
 
 interface FilteredWebhook {
   id: string;
@@ -27,42 +32,75 @@ interface FilteredWebhook {
   filter: FilterNode;
 }
 
+/** The filtered webhooks of a write's companies as last read, with their digest (FILTERED_DIGEST). */
+interface FilteredSet {
+  digest: string;
+  webhooks: FilteredWebhook[];
+}
+
+/** By the write's company ids; a stale entry costs a second statement, never a wrong delivery (it is checked). */
+const filterCache = new Map<string, FilteredSet>();
+const FILTER_CACHE_MAX = 1_000;
+
+// The digest of the enabled filtered webhooks of the companies in `e`: what decides which filtered pairs exist.
+const FILTERED_DIGEST = sql`(SELECT coalesce(md5(string_agg(w.id::text || w.events::text || w.filter::text, '|' ORDER BY w.id)), '')
+  FROM webhooks w WHERE w.company_id IN (SELECT DISTINCT company_id FROM e) AND w.enabled AND w.filter IS NOT NULL)`;
+
 export async function enqueueDeliveries(tx: Tx, events: readonly PublishedEvent[]): Promise<void> {
   if (events.length === 0) return;
   const rows = JSON.stringify(events.map((e) => ({ id: e.id, company_id: e.companyId, name: e.name, entity_id: e.entityId, record_version: e.recordVersion })));
-  const result = await tx.execute<{ filtered: FilteredWebhook[] | null }>(sql`
+  const cacheKey = [...new Set(events.map((e) => e.companyId))].sort().join(',');
+  const known = filterCache.get(cacheKey);
+  const matched = known ? matchFilters(events, known.webhooks) : { eventIds: [], webhookIds: [] };
+  const result = await tx.execute<{ digest: string; filtered: FilteredWebhook[] | null }>(sql`
     WITH e AS MATERIALIZED (
       SELECT * FROM jsonb_to_recordset(${rows}::jsonb) AS e(id uuid, company_id uuid, name text, entity_id uuid, record_version int)
     ),
+    current AS MATERIALIZED (SELECT ${FILTERED_DIGEST} AS digest),
+    pairs AS (
+      SELECT e.id AS event_id, w.id AS webhook_id
+      FROM e JOIN webhooks w ON w.company_id = e.company_id AND w.enabled AND e.name = ANY (w.events) AND w.filter IS NULL
+      UNION ALL
+      -- The filtered pairs that matched, only while the webhooks they were matched against are still the current ones.
+      SELECT p.event_id, p.webhook_id
+      FROM unnest(${arrayLiteral(matched.eventIds)}::uuid[], ${arrayLiteral(matched.webhookIds)}::uuid[]) AS p(event_id, webhook_id)
+      WHERE (SELECT digest FROM current) = ${known?.digest ?? ''}
+    ),
     fanned AS (
       INSERT INTO webhook_delivery_fanout (company_id, event_id, event, entity_id, record_version, webhook_ids, created_at)
-      SELECT e.company_id, e.id, e.name, e.entity_id, e.record_version, array_agg(w.id), now()
-      FROM e JOIN webhooks w ON w.company_id = e.company_id AND w.enabled AND e.name = ANY (w.events) AND w.filter IS NULL
+      SELECT e.company_id, e.id, e.name, e.entity_id, e.record_version, array_agg(p.webhook_id), now()
+      FROM pairs p JOIN e ON e.id = p.event_id
       GROUP BY e.company_id, e.id, e.name, e.entity_id, e.record_version
       RETURNING 1
     ),
     notified AS (
       SELECT pg_notify(${DELIVERY_CHANNEL}, ${FANOUT_NOTICE}) FROM (SELECT count(*) AS n FROM fanned) AS f WHERE f.n > 0
     )
-    SELECT (SELECT count(*) FROM notified) AS notified,
-      (SELECT jsonb_agg(jsonb_build_object('id', w.id, 'company_id', w.company_id, 'events', w.events, 'filter', w.filter))
-       FROM webhooks w
-       WHERE w.company_id IN (SELECT DISTINCT company_id FROM e) AND w.enabled AND w.filter IS NOT NULL) AS filtered`);
-  const filtered = result.rows[0]?.filtered;
-  if (filtered?.length) await enqueueFilteredDeliveries(tx, events, rows, filtered);
+    SELECT (SELECT count(*) FROM notified) AS notified, c.digest,
+      CASE WHEN c.digest <> ${known?.digest ?? ''} THEN
+        (SELECT jsonb_agg(jsonb_build_object('id', w.id, 'company_id', w.company_id, 'events', w.events, 'filter', w.filter))
+         FROM webhooks w
+         WHERE w.company_id IN (SELECT DISTINCT company_id FROM e) AND w.enabled AND w.filter IS NOT NULL)
+      END AS filtered
+    FROM current c`);
+  const row = result.rows[0]!;
+  if (row.digest === (known?.digest ?? '')) return;
+  // The filtered webhooks changed since this process last read them (or it never did): match again, with them.
+  const current = { digest: row.digest, webhooks: row.filtered ?? [] };
+  filterCache.delete(cacheKey);
+  if (filterCache.size >= FILTER_CACHE_MAX) filterCache.delete(filterCache.keys().next().value!);
+  filterCache.set(cacheKey, current);
+  if (current.webhooks.length > 0) await enqueueFilteredDeliveries(tx, events, rows, current.webhooks);
 }
 
-/** The notification of a write's fan-out rows: the workers expand them (fanout.ts) before they claim. */
-export const FANOUT_NOTICE = 'f';
-
 /**
- * The pairs (event, filtered webhook) whose filter matches the event's payload, written like the unfiltered ones.
- * Only two id arrays travel (the events' columns come from the same JSON as the first statement), so a bulk
- * write of 100 events × 10 webhooks sends ~75 KB, not a row of text per pair.
+ * The (event, filtered webhook) pairs whose filter matches the event's payload. Only these two id arrays travel
+ * (the events' columns come from the statement's JSON), so 100 events × 10 webhooks send ~75 KB.
  */
-async function enqueueFilteredDeliveries(tx: Tx, events: readonly PublishedEvent[], rows: string, webhooks: readonly FilteredWebhook[]): Promise<void> {
+function matchFilters(events: readonly PublishedEvent[], webhooks: readonly FilteredWebhook[]): { eventIds: string[]; webhookIds: string[] } {
   const eventIds: string[] = [];
   const webhookIds: string[] = [];
+  if (webhooks.length === 0) return { eventIds, webhookIds };
   for (const event of events) {
     const subscribed = webhooks.filter((w) => w.company_id === event.companyId && w.events.includes(event.name));
     if (subscribed.length === 0) continue;
@@ -76,6 +114,12 @@ async function enqueueFilteredDeliveries(tx: Tx, events: readonly PublishedEvent
       }
     }
   }
+  return { eventIds, webhookIds };
+}
+
+/** The pairs of the current filtered webhooks, when the first statement found the known ones out of date. */
+async function enqueueFilteredDeliveries(tx: Tx, events: readonly PublishedEvent[], rows: string, webhooks: readonly FilteredWebhook[]): Promise<void> {
+  const { eventIds, webhookIds } = matchFilters(events, webhooks);
   if (eventIds.length === 0) return;
   // A row per event, or the event's webhooks appended to the row the first statement wrote for it.
   await tx.execute(sql`

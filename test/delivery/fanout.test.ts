@@ -220,6 +220,29 @@ describe('fan-out rows committed with the write, expanded after it', () => {
     expect(first.map((c) => c.recordVersion)).toEqual([1]);
   });
 
+  it('a write matches filters against the webhooks of this moment, not those an earlier write saw', async () => {
+    const tenant = await t.signup();
+    const contact = (lastName: string) => {
+      const id = randomUUID();
+      return { name: 'contact.created' as const, entityId: id, payload: { contact: { id, firstName: 'Ada', lastName, emails: [] } } };
+    };
+    const write = async (lastName: string) => {
+      const [event] = await withTransaction(t.ctx.db, (tx) => publishEvents(tx, { companyId: tenant.companyId, userId: tenant.userId }, [contact(lastName)]));
+      const row = (await fanoutRows(t.ctx.db, tenant.companyId)).find((r) => r.event_id === event!.id);
+      return [...(row?.webhook_ids ?? [])].sort();
+    };
+    const first = await createWebhook(t, tenant, { url: `${receiver.url}/f1`, events: ['contact.created'], filter: { field: 'lastName', op: 'eq', value: 'A' } });
+    expect(await write('A')).toEqual([first.id]); // this process now knows the company's filtered webhooks
+    // Since then: the filter changed, a second webhook came, a third came and was disabled.
+    expect((await t.call('PATCH', `/webhooks/${first.id}`, { key: tenant.key, body: { filter: { field: 'lastName', op: 'eq', value: 'B' } } })).status).toBe(200);
+    const second = await createWebhook(t, tenant, { url: `${receiver.url}/f2`, events: ['contact.created'], filter: { field: 'lastName', op: 'eq', value: 'A' } });
+    const third = await createWebhook(t, tenant, { url: `${receiver.url}/f3`, events: ['contact.created'], filter: { field: 'lastName', op: 'eq', value: 'A' } });
+    expect((await t.call('PATCH', `/webhooks/${third.id}`, { key: tenant.key, body: { enabled: false } })).status).toBe(200);
+    expect(await write('A')).toEqual([second.id]);
+    expect(await write('B')).toEqual([first.id]);
+    expect(await write('C')).toEqual([]);
+  });
+
   it('with no worker running, every read shows a committed write’s deliveries, and a worker started later sends them', async () => {
     const { tenant, webhookIds } = await tenantWithHooks(1);
     const published = await withTransaction(t.ctx.db, (tx) => publishEvents(tx, { companyId: tenant.companyId, userId: tenant.userId }, drafts(2)));
