@@ -11,7 +11,7 @@ import { PgDialect } from 'drizzle-orm/pg-core';
 import type pg from 'pg';
 import { arrayLiteral, type DbOrTx } from '../db/pool.js';
 import { DELIVERY_CHANNEL } from './enqueue.js';
-import { FAILING_AFTER_MS, type ClaimedDelivery } from './queue.js';
+import { claimedDeliveryOf, FAILING_AFTER_MS, type ClaimedDelivery, type ClaimedRow } from './queue.js';
 
 /** Free slots of a worker, for the rows an expansion inserts claimed by it (the caps of a claim, queue.ts). */
 export interface ExpansionClaim {
@@ -78,7 +78,7 @@ async function expand(db: DbOrTx, take: SQL, claim: ExpansionClaim | null): Prom
 interface ExpansionRow {
   events: number;
   pending: number;
-  claimed: ClaimedRow[] | null;
+  claimed: ClaimedJsonRow[] | null;
 }
 
 function expansionOf(row: ExpansionRow | undefined, claim: ExpansionClaim | null): Expansion {
@@ -136,14 +136,16 @@ function expansionSql(take: SQL, claim: ExpansionClaim | null): SQL {
     SELECT (SELECT count(*) FROM taken)::int AS events,
       (SELECT count(*) FROM queued q WHERE q.claim_token IS NULL)::int AS pending,
       (SELECT count(*) FROM notified)::int AS notified,
-      (SELECT json_agg(json_build_object('id', c.id, 'ord', c.ord, 'company_id', c.company_id, 'webhook_id', c.webhook_id, 'url', c.url,
-          'event', c.name, 'event_id', c.event_id, 'record_version', c.record_version,
+      -- The claim's columns (queue.ts ClaimedRow), the ciphertexts in base64. A deleted webhook's row is never
+      -- claimed here; one disabled since the write is recorded without being sent, as a claim's row would be.
+      (SELECT json_agg(json_build_object('id', c.id, 'company_id', c.company_id, 'webhook_id', c.webhook_id, 'url', c.url,
+          'event', c.name, 'event_id', c.event_id, 'record_version', c.record_version, 'attempt', 1,
           -- A lookup per row by the primary key (a join was planned as a hash over the whole events table).
           'body', (SELECT e.body FROM events e WHERE e.id = c.event_id),
-          'secret', encode(w.secret_ciphertext, 'base64'),
-          'previous_secret', CASE WHEN w.previous_secret_expires_at > now() THEN encode(w.previous_secret_ciphertext, 'base64') END,
-          'headers', encode(w.headers_ciphertext, 'base64'), 'retry_policy', w.retry_policy, 'disabled_reason', w.disabled_reason,
-          'failing', coalesce(c.failing, false)) ORDER BY c.ord, c.webhook_id)
+          'secret_ciphertext', encode(w.secret_ciphertext, 'base64'),
+          'previous_secret_ciphertext', CASE WHEN w.previous_secret_expires_at > now() THEN encode(w.previous_secret_ciphertext, 'base64') END,
+          'headers_ciphertext', encode(w.headers_ciphertext, 'base64'), 'retry_policy', w.retry_policy,
+          'webhook_missing', false, 'disabled_reason', w.disabled_reason, 'webhook_failing', coalesce(c.failing, false)) ORDER BY c.ord, c.webhook_id)
        FROM claim c JOIN webhooks w ON w.id = c.webhook_id WHERE c.claimed) AS claimed`;
 }
 
@@ -180,43 +182,17 @@ function claimedPairs(claim: ExpansionClaim): SQL {
     ) d`;
 }
 
-interface ClaimedRow {
-  id: string;
-  company_id: string;
-  webhook_id: string;
-  url: string;
-  event: string;
-  event_id: string;
-  record_version: number | null;
-  body: string;
-  secret: string | null;
-  previous_secret: string | null;
-  headers: string | null;
-  retry_policy: 'none' | 'exponential';
-  disabled_reason: ClaimedDelivery['disabledReason'];
-  failing: boolean;
-}
+/** A claimed row of the expansion's JSON: the claim's row with its ciphertexts in base64. */
+type ClaimedJsonRow = Omit<ClaimedRow, 'secret_ciphertext' | 'previous_secret_ciphertext' | 'headers_ciphertext'> & {
+  secret_ciphertext: string | null;
+  previous_secret_ciphertext: string | null;
+  headers_ciphertext: string | null;
+};
 
-function claimedDelivery(row: ClaimedRow, token: string): ClaimedDelivery {
+function claimedDelivery(row: ClaimedJsonRow, token: string): ClaimedDelivery {
   const bytes = (base64: string | null) => (base64 === null ? null : Buffer.from(base64, 'base64'));
-  return {
-    id: row.id,
-    companyId: row.company_id,
-    webhookId: row.webhook_id,
-    event: row.event,
-    eventId: row.event_id,
-    url: row.url,
-    body: row.body,
-    secretCiphertext: bytes(row.secret),
-    previousSecretCiphertext: bytes(row.previous_secret),
-    headersCiphertext: bytes(row.headers),
-    webhookMissing: false,
-    // Disabled between the write and now: the worker records it without sending, as a claim's row would be.
-    disabledReason: row.disabled_reason,
-    retryPolicy: row.retry_policy,
-    attempt: 1,
-    recordVersion: row.record_version,
-    claimToken: token,
-    webhookFailing: row.failing,
-  };
+  return claimedDeliveryOf(
+    { ...row, secret_ciphertext: bytes(row.secret_ciphertext), previous_secret_ciphertext: bytes(row.previous_secret_ciphertext), headers_ciphertext: bytes(row.headers_ciphertext) },
+    token,
+  );
 }

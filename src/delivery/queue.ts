@@ -78,7 +78,7 @@ const WEBHOOKS_PER_CLAIM = 64;
  */
 export async function claimDeliveries(pool: pg.Pool, claim: ClaimRequest): Promise<ClaimedDelivery[]> {
   const saturatedCompanies = [...claim.inFlightByCompany].filter(([, n]) => n >= claim.perCompanyCap).map(([id]) => id);
-  const { rows } = await pool.query({
+  const { rows } = await pool.query<ClaimedRow>({
     name: 'claim-deliveries',
     text: `WITH RECURSIVE pending_hooks AS (
        (SELECT q.webhook_id FROM webhook_delivery_queue q WHERE q.claim_token IS NULL ORDER BY q.webhook_id LIMIT 1)
@@ -164,7 +164,31 @@ export async function claimDeliveries(pool: pg.Pool, claim: ClaimRequest): Promi
       Math.min(claim.failingWebhookCap ?? claim.perWebhookCap, claim.perWebhookCap),
     ],
   });
-  return rows.map((row) => ({
+  return rows.map((row) => claimedDeliveryOf(row, claim.token));
+}
+
+/** A claimed row as the claim returns it (and the expansion, fanout.ts, in the same names). */
+export interface ClaimedRow {
+  id: string;
+  company_id: string;
+  webhook_id: string;
+  event: string;
+  event_id: string;
+  url: string;
+  body: string;
+  secret_ciphertext: Buffer | null;
+  previous_secret_ciphertext: Buffer | null;
+  headers_ciphertext: Buffer | null;
+  webhook_missing: boolean;
+  disabled_reason: ClaimedDelivery['disabledReason'];
+  retry_policy: ClaimedDelivery['retryPolicy'];
+  attempt: number;
+  record_version: number | null;
+  webhook_failing: boolean;
+}
+
+export function claimedDeliveryOf(row: ClaimedRow, token: string): ClaimedDelivery {
+  return {
     id: row.id,
     companyId: row.company_id,
     webhookId: row.webhook_id,
@@ -180,9 +204,9 @@ export async function claimDeliveries(pool: pg.Pool, claim: ClaimRequest): Promi
     retryPolicy: row.retry_policy,
     attempt: row.attempt,
     recordVersion: row.record_version,
-    claimToken: claim.token,
+    claimToken: token,
     webhookFailing: row.webhook_failing,
-  }));
+  };
 }
 
 export interface RecordedOutcome {
