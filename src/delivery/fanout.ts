@@ -16,6 +16,8 @@ import { claimedDeliveryOf, FAILING_AFTER_MS, type ClaimedDelivery, type Claimed
 /** Free slots of a worker, for the rows an expansion inserts claimed by it (the caps of a claim, queue.ts). */
 export interface ExpansionClaim {
   token: string;
+  /** The worker's id, named in the notification when only rows at its own caps were left pending (atCapNotice). */
+  workerId: string;
   /** Most rows inserted claimed. */
   limit: number;
   leaseMs: number;
@@ -34,6 +36,9 @@ export interface Expansion {
   /** Deliveries inserted pending (left to a claim). */
   pending: number;
 }
+
+/** The notification of an expansion that left only rows at the caps of worker `workerId` pending. */
+export const atCapNotice = (workerId: string) => `c:${workerId}`;
 
 /** Most events one worker expansion takes; a read takes its company's rows in batches of this many. */
 export const EXPAND_EVENTS = 256;
@@ -129,9 +134,13 @@ function expansionSql(take: SQL, claim: ExpansionClaim | null): SQL {
       FROM claim c
       RETURNING claim_token
     ),
-    -- Rows left pending that a claim could take now wake the workers (other processes', and this one's).
+    -- Rows left pending wake the workers: all of them when a claim could take some now; when only rows of
+    -- webhooks at this worker's caps were left, the others (their caps are their own), not this one, which
+    -- claims them when one of those webhooks' requests ends.
     notified AS (
-      SELECT pg_notify(${DELIVERY_CHANNEL}, '') FROM (SELECT count(*) AS n FROM queued q WHERE q.claim_token IS NULL) AS q WHERE q.n > 0
+      SELECT pg_notify(${DELIVERY_CHANNEL}, CASE WHEN q.takeable > 0 THEN '' ELSE ${atCapNotice(claim?.workerId ?? '')} END)
+      FROM (SELECT count(*) AS n, count(*) FILTER (WHERE NOT c.at_webhook_cap) AS takeable FROM claim c WHERE NOT c.claimed) AS q
+      WHERE q.n > 0
     )
     SELECT (SELECT count(*) FROM taken)::int AS events,
       (SELECT count(*) FROM queued q WHERE q.claim_token IS NULL)::int AS pending,

@@ -13,7 +13,7 @@ import { openCustomHeaders } from '../webhooks/custom-headers.js';
 import { decryptSecret } from '../webhooks/secret-box.js';
 import { disableFailingWebhooks, disableWebhooks } from '../webhooks/disable.js';
 import { DELIVERY_CHANNEL, FANOUT_NOTICE } from './enqueue.js';
-import { EXPAND_EVENTS, expandFanout, type Expansion, type ExpansionClaim } from './fanout.js';
+import { atCapNotice, EXPAND_EVENTS, expandFanout, type Expansion, type ExpansionClaim } from './fanout.js';
 import { claimDeliveries, recordOutcomes, releaseClaims, releaseExpiredLeases, renewLeases, type ClaimedDelivery, type RecordedOutcome } from './queue.js';
 import { startQueueVacuum } from './queue-vacuum.js';
 import { decideRetry } from './retry-rule.js';
@@ -176,8 +176,14 @@ export function startWorker(ctx: AppContext, options: WorkerOptions = {}): Worke
     else map.set(key, next);
   };
 
-  // A write's notification means fan-out rows to expand; any other, rows to claim.
-  const listener = startListener(ctx, (payload) => (payload === FANOUT_NOTICE ? expand() : wake()));
+  // A write's notification means fan-out rows to expand; any other, rows to claim, except one saying that this
+  // worker's own expansion left only rows at its caps (a request of their webhook ending wakes it for those).
+  const workerId = randomUUID();
+  const ownAtCap = atCapNotice(workerId);
+  const listener = startListener(ctx, (payload) => {
+    if (payload === FANOUT_NOTICE) expand();
+    else if (payload !== ownAtCap) wake();
+  });
 
   /**
    * Expands committed writes' fan-out rows, at once and beside the claim loop (a write's deliveries do not wait
@@ -433,6 +439,7 @@ export function startWorker(ctx: AppContext, options: WorkerOptions = {}): Worke
     if (stopping || backlog || limit <= 0) return null;
     return {
       token: randomUUID(),
+      workerId,
       limit,
       leaseMs: settings.leaseMs,
       perWebhookCap: settings.perWebhookCap,

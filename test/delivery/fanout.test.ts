@@ -61,7 +61,24 @@ async function fanoutRows(db: DbOrTx, companyId: string): Promise<Array<{ event_
 
 /** An expansion's claim for a worker with `limit` free slots and the given busy counts. */
 function claimOf(limit: number, perWebhookCap: number, busyByWebhook: ReadonlyMap<string, number> = new Map()): ExpansionClaim {
-  return { token: randomUUID(), limit, leaseMs: 60_000, perWebhookCap, failingWebhookCap: 2, perCompanyCap: 1_000, busyByWebhook, busyByCompany: new Map() };
+  return { token: randomUUID(), workerId: randomUUID(), limit, leaseMs: 60_000, perWebhookCap, failingWebhookCap: 2, perCompanyCap: 1_000, busyByWebhook, busyByCompany: new Map() };
+}
+
+/** The delivery channel's notifications while `run` runs (and shortly after: they arrive on commit). */
+async function notificationsDuring(run: () => Promise<unknown>): Promise<string[]> {
+  const listener = await t.ctx.pool.connect();
+  const payloads: string[] = [];
+  listener.on('notification', (message) => payloads.push(message.payload ?? ''));
+  try {
+    await listener.query('LISTEN webhook_deliveries');
+    await run();
+    await new Promise((r) => setTimeout(r, 100));
+    return payloads;
+  } finally {
+    await listener.query('UNLISTEN webhook_deliveries');
+    listener.removeAllListeners('notification');
+    listener.release();
+  }
 }
 
 async function tenantWithHooks(hooks: number): Promise<{ tenant: Tenant; webhookIds: string[] }> {
@@ -122,8 +139,12 @@ describe('fan-out rows committed with the write, expanded after it', () => {
     // (tarpit, fast): the tarpit's rows must not use up the two slots the fast webhook can take.
     await expandFanout(t.ctx.pool); // rows other tests left, so that only this write competes for the two slots below
     await withTransaction(t.ctx.db, (tx) => publishEvents(tx, { companyId: tenant.companyId, userId: tenant.userId }, drafts(2)));
-    const expansion = await expandFanout(t.ctx.pool, { claim: claimOf(2, 2, new Map([[slow.id, 2]])) });
+    const claim = claimOf(2, 2, new Map([[slow.id, 2]]));
+    let expansion!: Awaited<ReturnType<typeof expandFanout>>;
+    const notices = await notificationsDuring(async () => (expansion = await expandFanout(t.ctx.pool, { claim })));
     expect(expansion.claimed.filter((c) => c.companyId === tenant.companyId).map((c) => c.webhookId)).toEqual([fast.id, fast.id]);
+    // Only rows at this worker's caps were left: the notification names it (it ignores it; other workers wake).
+    expect(notices).toEqual([`c:${claim.workerId}`]);
     const rows = await rowsIn(t.ctx.db, tenant.companyId);
     expect(rows.filter((r) => r.webhook_id === slow.id).map((r) => r.status)).toEqual(['pending', 'pending']);
     expect(rows.filter((r) => r.webhook_id === fast.id).map((r) => r.status)).toEqual(['processing', 'processing']);
