@@ -400,9 +400,9 @@ export function startWorker(ctx: AppContext, options: WorkerOptions = {}): Worke
   /**
    * Counts the claimed rows that fit their webhook's and company's caps now (behind any held rows of their
    * webhook), and returns the rest. Each statement applies the caps to the counts it was given, but statements
-   * running side by side — the writes' fan-outs and the claim — do not see each other's rows, so together they
-   * can pass a cap: four writes each taking a tarpit's 32 slots held the company's every slot until their
-   * requests timed out. What passes a cap is not sent now (holdOrRelease()).
+   * running side by side — an expansion and the claim — do not see each other's rows, so together they can pass
+   * a cap (when four writes' statements each took a tarpit's 32 slots, they held the company's every slot until
+   * their requests timed out). What passes a cap is not sent now (holdOrRelease()).
    */
   function admit(claimed: readonly ClaimedDelivery[]): { claims: ClaimedDelivery[]; overCap: ClaimedDelivery[] } {
     const claims: ClaimedDelivery[] = [];
