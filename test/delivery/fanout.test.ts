@@ -264,6 +264,37 @@ describe('fan-out rows committed with the write, expanded after it', () => {
     expect(await write('C')).toEqual([]);
   });
 
+  it('writes, reads and two workers racing expand every event exactly once: one delivery per (event, webhook)', async () => {
+    const { tenant, webhookIds } = await tenantWithHooks(3);
+    await Promise.all([startWorker({ perWebhookCap: 4 }).ready, startWorker({ perWebhookCap: 4 }).ready]);
+    let writing = true;
+    const reads = Array.from({ length: 4 }, async () => {
+      let readsDone = 0;
+      while (writing || readsDone === 0) {
+        expect((await t.call('GET', '/webhook-deliveries?pageSize=25', { key: tenant.key })).status).toBe(200);
+        readsDone++;
+      }
+    });
+    const writes = await Promise.all(
+      Array.from({ length: 12 }, () => withTransaction(t.ctx.db, (tx) => publishEvents(tx, { companyId: tenant.companyId, userId: tenant.userId }, drafts(5)))),
+    );
+    writing = false;
+    await Promise.all(reads);
+    await waitForDeliveries(t, tenant.companyId, allFinished(12 * 5 * 3));
+    const { rows } = await t.ctx.pool.query<{ event_id: string; webhook_id: string; n: number }>(
+      'SELECT event_id, webhook_id, count(*)::int AS n FROM webhook_deliveries WHERE company_id = $1 GROUP BY event_id, webhook_id',
+      [tenant.companyId],
+    );
+    const eventIds = writes.flat().map((e) => e.id);
+    expect(rows.length).toBe(eventIds.length * webhookIds.length);
+    expect(rows.every((r) => r.n === 1)).toBe(true);
+    expect(new Set(rows.map((r) => r.event_id))).toEqual(new Set(eventIds));
+    // Each sent once: no worker died, so nothing was claimed twice.
+    const received = receivedFor(writes.flat().map((e) => e.entityId));
+    expect(received.length).toBe(eventIds.length * webhookIds.length);
+    expect(new Set(received.map((r) => r.headers['x-webhook-delivery'])).size).toBe(received.length);
+  });
+
   it('with no worker running, every read shows a committed write’s deliveries, and a worker started later sends them', async () => {
     const { tenant, webhookIds } = await tenantWithHooks(1);
     const published = await withTransaction(t.ctx.db, (tx) => publishEvents(tx, { companyId: tenant.companyId, userId: tenant.userId }, drafts(2)));
