@@ -65,6 +65,10 @@ const dialect = new PgDialect();
  * them: once it commits they are deliveries the read will see). Runs before any read of the delivery log.
  */
 export async function expandCompanyFanout(db: DbOrTx, companyId: string): Promise<void> {
+  // Nearly always there is nothing to expand (the workers are a moment ahead): one index probe answers that,
+  // where the expansion statement would be planned first (0.6–1 ms on every read).
+  const { rows } = await db.execute(sql`SELECT 1 FROM webhook_delivery_fanout WHERE company_id = ${companyId} LIMIT 1`);
+  if (rows.length === 0) return;
   for (;;) {
     const { events } = await expand(
       db,
