@@ -32,7 +32,7 @@ interface FilteredWebhook {
   filter: FilterNode;
 }
 
-/** The filtered webhooks of a write's companies as last read, with their digest (FILTERED_DIGEST). */
+/** The filtered webhooks of a write's companies as last read, with their digest (of ids, events and filters). */
 interface FilteredSet {
   digest: string;
   webhooks: FilteredWebhook[];
@@ -41,10 +41,6 @@ interface FilteredSet {
 /** By the write's company ids; a stale entry costs a second statement, never a wrong delivery (it is checked). */
 const filterCache = new Map<string, FilteredSet>();
 const FILTER_CACHE_MAX = 1_000;
-
-// The digest of the enabled filtered webhooks of the companies in `e`: what decides which filtered pairs exist.
-const FILTERED_DIGEST = sql`(SELECT coalesce(md5(string_agg(w.id::text || w.events::text || w.filter::text, '|' ORDER BY w.id)), '')
-  FROM webhooks w WHERE w.company_id IN (SELECT DISTINCT company_id FROM e) AND w.enabled AND w.filter IS NOT NULL)`;
 
 export async function enqueueDeliveries(tx: Tx, events: readonly PublishedEvent[]): Promise<void> {
   if (events.length === 0) return;
@@ -56,7 +52,14 @@ export async function enqueueDeliveries(tx: Tx, events: readonly PublishedEvent[
     WITH e AS MATERIALIZED (
       SELECT * FROM jsonb_to_recordset(${rows}::jsonb) AS e(id uuid, company_id uuid, name text, entity_id uuid, record_version int)
     ),
-    current AS MATERIALIZED (SELECT ${FILTERED_DIGEST} AS digest),
+    -- The enabled filtered webhooks of the write's companies, and their digest: what decides the filtered pairs.
+    filtered_hooks AS MATERIALIZED (
+      SELECT w.id, w.company_id, w.events, w.filter FROM webhooks w
+      WHERE w.company_id IN (SELECT DISTINCT company_id FROM e) AND w.enabled AND w.filter IS NOT NULL
+    ),
+    current AS MATERIALIZED (
+      SELECT coalesce(md5(string_agg(h.id::text || h.events::text || h.filter::text, '|' ORDER BY h.id)), '') AS digest FROM filtered_hooks h
+    ),
     pairs AS (
       SELECT e.id AS event_id, w.id AS webhook_id
       FROM e JOIN webhooks w ON w.company_id = e.company_id AND w.enabled AND e.name = ANY (w.events) AND w.filter IS NULL
@@ -78,9 +81,7 @@ export async function enqueueDeliveries(tx: Tx, events: readonly PublishedEvent[
     )
     SELECT (SELECT count(*) FROM notified) AS notified, c.digest,
       CASE WHEN c.digest <> ${known?.digest ?? ''} THEN
-        (SELECT jsonb_agg(jsonb_build_object('id', w.id, 'company_id', w.company_id, 'events', w.events, 'filter', w.filter))
-         FROM webhooks w
-         WHERE w.company_id IN (SELECT DISTINCT company_id FROM e) AND w.enabled AND w.filter IS NOT NULL)
+        (SELECT jsonb_agg(jsonb_build_object('id', h.id, 'company_id', h.company_id, 'events', h.events, 'filter', h.filter)) FROM filtered_hooks h)
       END AS filtered
     FROM current c`);
   const row = result.rows[0]!;

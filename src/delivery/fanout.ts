@@ -33,8 +33,6 @@ export interface Expansion {
   events: number;
   /** The deliveries inserted claimed by the worker, to send now. */
   claimed: ClaimedDelivery[];
-  /** Deliveries inserted pending (left to a claim). */
-  pending: number;
 }
 
 /** The notification of an expansion that left only rows at the caps of worker `workerId` pending. */
@@ -86,12 +84,11 @@ async function expand(db: DbOrTx, take: SQL, claim: ExpansionClaim | null): Prom
 
 interface ExpansionRow {
   events: number;
-  pending: number;
   claimed: ClaimedJsonRow[] | null;
 }
 
 function expansionOf(row: ExpansionRow | undefined, claim: ExpansionClaim | null): Expansion {
-  return { events: row?.events ?? 0, pending: row?.pending ?? 0, claimed: (row?.claimed ?? []).map((r) => claimedDelivery(r, claim!.token)) };
+  return { events: row?.events ?? 0, claimed: (row?.claimed ?? []).map((r) => claimedDelivery(r, claim!.token)) };
 }
 
 function expansionSql(take: SQL, claim: ExpansionClaim | null): SQL {
@@ -136,7 +133,6 @@ function expansionSql(take: SQL, claim: ExpansionClaim | null): SQL {
       SELECT c.id, c.webhook_id, c.company_id, c.created_at, CASE WHEN c.order_version IS NOT NULL THEN c.entity_id END, c.order_version,
         CASE WHEN c.claimed THEN ${claim?.token ?? null}::uuid END, c.lease_expires_at
       FROM claim c
-      RETURNING claim_token
     ),
     -- Rows left pending wake the workers: all of them when a claim could take some now; when only rows of
     -- webhooks at this worker's caps were left, the others (their caps are their own), not this one, which
@@ -147,7 +143,6 @@ function expansionSql(take: SQL, claim: ExpansionClaim | null): SQL {
       WHERE q.n > 0
     )
     SELECT (SELECT count(*) FROM taken)::int AS events,
-      (SELECT count(*) FROM queued q WHERE q.claim_token IS NULL)::int AS pending,
       (SELECT count(*) FROM notified)::int AS notified,
       -- The claim's columns (queue.ts ClaimedRow), the ciphertexts in base64. A deleted webhook's row is never
       -- claimed here; one disabled since the write is recorded without being sent, as a claim's row would be.

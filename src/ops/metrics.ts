@@ -107,7 +107,6 @@ interface QueueFigures {
 // Queue gauges are database-wide; cached per pool so a scrape costs at most one query a second.
 const queueCache = new WeakMap<pg.Pool, { at: number; figures: Promise<QueueFigures> }>();
 const hasRunAt = new WeakMap<pg.Pool, Promise<boolean>>();
-const hasFanout = new WeakMap<pg.Pool, Promise<boolean>>();
 
 async function readQueue(pool: pg.Pool): Promise<QueueFigures> {
   // run_at (the not-before time of a retry) arrived with retries; a database migrated before it has none.
@@ -119,16 +118,8 @@ async function readQueue(pool: pg.Pool): Promise<QueueFigures> {
     hasRunAt.set(pool, withRunAt);
   }
   const due = (await withRunAt) ? 'run_at' : 'created_at';
-  // Writes' deliveries not yet expanded into the queue (src/delivery/fanout.ts) are pending too.
-  let withFanout = hasFanout.get(pool);
-  if (!withFanout) {
-    withFanout = pool.query(`SELECT to_regclass('webhook_delivery_fanout') IS NOT NULL AS present`).then((r) => r.rows[0]?.present === true);
-    hasFanout.set(pool, withFanout);
-  }
-  const fanout = (await withFanout)
-    ? `(SELECT coalesce(sum(cardinality(webhook_ids)), 0)::int AS pending, min(created_at) AS oldest FROM webhook_delivery_fanout)`
-    : `(SELECT 0 AS pending, NULL::timestamptz AS oldest)`;
-  // One pass over the queue, which holds only the current backlog (finished rows are deleted).
+  // One pass over the queue, which holds only the current backlog (finished rows are deleted), and one over the
+  // writes' deliveries not yet expanded into it (src/delivery/fanout.ts), which are pending too.
   const { rows } = await pool.query<{ pending: number; scheduled: number; processing: number; age: number | null }>(
     `SELECT q.pending + f.pending AS pending, q.scheduled, q.processing,
             extract(epoch FROM now() - least(q.oldest, f.oldest))::float8 AS age
@@ -137,7 +128,7 @@ async function readQueue(pool: pg.Pool): Promise<QueueFigures> {
                   count(*) FILTER (WHERE claim_token IS NOT NULL)::int AS processing,
                   min(${due}) FILTER (WHERE claim_token IS NULL AND ${due} <= now()) AS oldest
            FROM webhook_delivery_queue) AS q,
-          ${fanout} AS f`,
+          (SELECT coalesce(sum(cardinality(webhook_ids)), 0)::int AS pending, min(created_at) AS oldest FROM webhook_delivery_fanout) AS f`,
   );
   const row = rows[0]!;
   return { pending: row.pending, scheduled: row.scheduled, processing: row.processing, oldestPendingAgeSeconds: Math.max(0, row.age ?? 0) };

@@ -1,10 +1,10 @@
 // Webhook subscriptions: the commands and queries every surface calls (REST, MCP, UI). Admins change them,
 // members read them; everything is scoped by the principal's company (foreign ids are "not found").
 // Secrets are encrypted at rest and leave only through getWebhookOrThrow(…, {includeSecret: true}) (admins).
-import { expandCompanyFanout } from '../delivery/fanout.js';
 import { randomUUID } from 'node:crypto';
 import { and, asc, eq, sql } from 'drizzle-orm';
 import { arrayLiteral, type DbOrTx } from '../db/pool.js';
+import { expandCompanyFanout } from '../delivery/fanout.js';
 import type { Principal } from '../auth/principal.js';
 import { requireAdmin } from '../auth/principal.js';
 import type { AppContext } from '../context.js';
@@ -83,6 +83,9 @@ async function loadLastDeliveries(db: DbOrTx, webhookIds: string[]): Promise<Map
 }
 
 async function toWebhookDtos(db: DbOrTx, rows: WebhookRow[]): Promise<WebhookDto[]> {
+  if (rows.length === 0) return [];
+  // Each one's last delivery may be of a write just committed, still a fan-out row (one company per call).
+  await expandCompanyFanout(db, rows[0]!.companyId);
   const ids = rows.map((row) => row.id);
   const last = await loadLastDeliveries(db, ids);
   const rates = await loadSuccessRates24h(db, ids); // one query for the whole list
@@ -186,7 +189,6 @@ export async function getWebhookOrThrow(
 ): Promise<WebhookDto | WebhookWithSecretDto> {
   if (options.includeSecret) requireAdmin(principal, 'reveal webhook secrets');
   const row = await findRow(ctx, principal, id);
-  await expandCompanyFanout(ctx.db, principal.companyId); // its last delivery may be a write's just committed
   const [dto] = await toWebhookDtos(ctx.db, [row]);
   if (!options.includeSecret) return dto!;
   return { ...dto!, secret: row.secretCiphertext ? decryptSecret(ctx.secretKey, row.id, row.secretCiphertext) : null };
@@ -205,7 +207,6 @@ export async function listWebhooks(ctx: WebhookContext, principal: Principal, in
     conditions.push(sql`(${webhooks.url} ILIKE ${pattern} OR coalesce(${webhooks.description}, '') ILIKE ${pattern})`);
   }
   const rows = await ctx.db.select().from(webhooks).where(and(...conditions)).orderBy(asc(webhooks.createdAt), asc(webhooks.id));
-  await expandCompanyFanout(ctx.db, principal.companyId); // each one's last delivery may be a write's just committed
   return toWebhookDtos(ctx.db, rows);
 }
 

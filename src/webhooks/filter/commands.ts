@@ -3,12 +3,12 @@
 // webhook as it is now, and the current filter evaluated by explain.ts against the event's stored body;
 // preview runs a draft filter over the company's recent events. Only the current settings are kept (no history
 // of filters, subscriptions or enable/disable), so explain says when the webhook changed after the event.
-import { expandCompanyFanout } from '../../delivery/fanout.js';
 import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Principal } from '../../auth/principal.js';
 import type { DbOrTx } from '../../db/pool.js';
 import { events, webhookDeliveries, webhooks } from '../../db/schema/index.js';
+import { expandCompanyFanout } from '../../delivery/fanout.js';
 import { notFound } from '../../errors.js';
 import { TEST_EVENT_NAME, type EventName } from '../../events/catalog.js';
 import { WebhookEventsInput } from '../schemas.js';
