@@ -61,18 +61,18 @@ console.log(`produce ${EVENTS} events (${EVENTS * 3} deliveries): ${producedMs.t
 await new Promise((r) => setTimeout(r, 600));
 const before = await stats();
 
-// Time the worker's statements by their first words.
+// Time the worker's statements by name (or first words).
 let explained = false;
 const timing = new Map<string, { n: number; ms: number; rows: number }>();
 const original = db.ctx.pool.query.bind(db.ctx.pool);
 (db.ctx.pool as any).query = async (...args: any[]) => {
   const text: string = typeof args[0] === 'string' ? args[0] : args[0].text;
-  const key = text.includes('processing') && text.includes('SKIP LOCKED') ? 'claim' : text.trim().split(/\s+/).slice(0, 3).join(' ');
-  if (key === 'claim' && !explained && process.env.PROFILE_EXPLAIN) {
+  const key: string = args[0]?.name ?? text.trim().split(/\s+/).slice(0, 3).join(' ');
+  if (key === 'claim-deliveries' && !explained && process.env.PROFILE_EXPLAIN) {
     explained = true;
     const client = await db.ctx.pool.connect();
     await client.query('BEGIN');
-    const plan = await client.query(`EXPLAIN (ANALYZE, BUFFERS) ${text}`, args[1]);
+    const plan = await client.query(`EXPLAIN (ANALYZE, BUFFERS) ${text}`, args[0]?.values ?? args[1]);
     await client.query('ROLLBACK');
     client.release();
     console.log(plan.rows.map((r: any) => r['QUERY PLAN']).join('\n'));
