@@ -21,7 +21,7 @@ const BACKLOG_EVENTS = 5_000; // × 2 webhooks: 10,000 queue rows; and 5,000 fan
 function drafts(count: number) {
   return Array.from({ length: count }, (_, i) => {
     const id = randomUUID();
-    return { name: 'contact.created' as const, entityId: id, payload: { contact: { id, firstName: `Queue ${i}`, lastName: 'Plan', emails: [] } } };
+    return { name: 'contact.created' as const, entityId: id, recordVersion: 1, payload: { contact: { id, firstName: `Queue ${i}`, lastName: 'Plan', emails: [] } } };
   });
 }
 
@@ -61,15 +61,18 @@ async function readsOf<T>(client: pg.PoolClient, prepare: (asPool: pg.Pool) => P
 describe('the worker’s statements read rows in proportion to their batch, not to the backlog', async () => {
   const tenant = await t.signup();
   const hooks = [];
-  for (const n of [1, 2]) hooks.push(await createWebhook(t, tenant, { url: `${receiver.url}/plans-${n}`, events: ['contact.created'] }));
+  // One of them keeps per-record order: its claims also check the fan-out rows for earlier versions of each record.
+  hooks.push(await createWebhook(t, tenant, { url: `${receiver.url}/plans-1`, events: ['contact.created'] }));
+  hooks.push(await createWebhook(t, tenant, { url: `${receiver.url}/plans-2`, events: ['contact.created'], ordering: 'per-record' }));
   const actor = { companyId: tenant.companyId, userId: tenant.userId };
   // A backlog of queue rows (expanded, pending) and one of fan-out rows (committed writes not yet expanded).
   await withTransaction(t.ctx.db, (tx) => publishEvents(tx, actor, drafts(BACKLOG_EVENTS)));
   while ((await expandFanout(t.ctx.pool, { limit: 1_000 })).events > 0);
   await withTransaction(t.ctx.db, (tx) => publishEvents(tx, actor, drafts(BACKLOG_EVENTS)));
-  const { rows: backlog } = await t.ctx.pool.query<{ queue: number; fanout: number }>(
+  const { rows: backlog } = await t.ctx.pool.query<{ queue: number; fanout: number; ordered: number }>(
     `SELECT (SELECT count(*) FROM webhook_delivery_queue WHERE claim_token IS NULL)::int AS queue,
-            (SELECT count(*) FROM webhook_delivery_fanout)::int AS fanout`,
+            (SELECT count(*) FROM webhook_delivery_fanout)::int AS fanout,
+            (SELECT count(*) FROM webhook_delivery_queue WHERE order_version IS NOT NULL)::int AS ordered`,
   );
   const bound = 10 * BATCH;
 
@@ -77,6 +80,7 @@ describe('the worker’s statements read rows in proportion to their batch, not 
     it(`claim, results, heartbeat, release and expansion, with the table statistics ${stats}`, async () => {
       expect(backlog[0]!.queue).toBeGreaterThanOrEqual(2 * BACKLOG_EVENTS);
       expect(backlog[0]!.fanout).toBeGreaterThanOrEqual(BACKLOG_EVENTS);
+      expect(backlog[0]!.ordered).toBe(BACKLOG_EVENTS);
       if (stats === 'analyzed') await t.ctx.pool.query('ANALYZE webhook_delivery_queue, webhook_delivery_fanout');
       const client = await t.ctx.pool.connect();
       try {
@@ -88,6 +92,7 @@ describe('the worker’s statements read rows in proportion to their batch, not 
 
         const claim = await readsOf(client, nothing, async (pool) => expect((await claimed(pool)).length).toBe(BATCH));
         expect(claim.queue).toBeLessThan(bound);
+        expect(claim.fanout).toBeLessThan(bound);
 
         const results = await readsOf(client, claimed, async (pool, rows) => {
           const outcome = { status: 'success' as const, statusCode: 200, responseBody: 'ok', error: null, durationMs: 5, requestHeaders: {} };
