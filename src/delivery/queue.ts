@@ -70,7 +70,7 @@ const WEBHOOKS_PER_CLAIM = 64;
  * Claims up to `limit` pending deliveries whose not-before time has come, without exceeding any webhook's or
  * company's free slots, skipping rows other workers hold (SKIP LOCKED). Rows are taken per webhook — the
  * distinct webhooks with pending rows come from a skip scan of the pending index (webhook_id, run_at), each
- * kept only if the first row the scan found for it is due, then each gives its due rows in run_at order up to its free
+ * kept only if its first row is due (one probe), then each gives its due rows in run_at order up to its free
  * slots, stopping at the first row still waiting — so neither a tarpit's backlog nor thousands of waiting
  * retries stand in front of other webhooks' rows or cost the claim more than a probe. Claiming a retry clears
  * next_attempt_at on the attempt before it. Returns the rows with their body and the webhook's current URL,
@@ -81,16 +81,11 @@ export async function claimDeliveries(pool: pg.Pool, claim: ClaimRequest): Promi
   const { rows } = await pool.query<ClaimedRow>({
     name: 'claim-deliveries',
     text: `WITH RECURSIVE pending_hooks AS (
-       -- Each step is the first entry of the next webhook in the pending index (webhook_id, run_at): its id and
-       -- its earliest run_at, so whether the webhook has a due row is known without another probe. (An EXISTS
-       -- per webhook was planned as a semi-join over every pending row: O(backlog) on every claim.)
-       (SELECT q.webhook_id, q.run_at FROM webhook_delivery_queue q WHERE q.claim_token IS NULL ORDER BY q.webhook_id, q.run_at LIMIT 1)
+       (SELECT q.webhook_id FROM webhook_delivery_queue q WHERE q.claim_token IS NULL ORDER BY q.webhook_id LIMIT 1)
        UNION ALL
-       SELECT next.webhook_id, next.run_at
-       FROM pending_hooks h CROSS JOIN LATERAL (
-         SELECT q.webhook_id, q.run_at FROM webhook_delivery_queue q
-         WHERE q.claim_token IS NULL AND q.webhook_id > h.webhook_id ORDER BY q.webhook_id, q.run_at LIMIT 1
-       ) next
+       SELECT (SELECT q.webhook_id FROM webhook_delivery_queue q
+               WHERE q.claim_token IS NULL AND q.webhook_id > h.webhook_id ORDER BY q.webhook_id LIMIT 1)
+       FROM pending_hooks h WHERE h.webhook_id IS NOT NULL
      ),
      open_hooks AS (
        SELECT h.webhook_id, least(cap.n - coalesce(busy.n, 0), $6::int) AS slots
@@ -99,13 +94,15 @@ export async function claimDeliveries(pool: pg.Pool, claim: ClaimRequest): Promi
          SELECT CASE WHEN EXISTS (SELECT 1 FROM webhooks w WHERE w.id = h.webhook_id AND w.failing_since < now() - interval '${FAILING_AFTER_MS} milliseconds')
                 THEN $11::int ELSE $3::int END AS n
        ) cap
-       WHERE cap.n - coalesce(busy.n, 0) > 0 AND h.run_at <= now()
+       WHERE h.webhook_id IS NOT NULL AND cap.n - coalesce(busy.n, 0) > 0
+         AND EXISTS (SELECT 1 FROM webhook_delivery_queue r
+                     WHERE r.claim_token IS NULL AND r.webhook_id = h.webhook_id AND r.run_at <= now())
        ORDER BY random()
        LIMIT ${WEBHOOKS_PER_CLAIM}
      ),
      locked AS (
        SELECT c.* FROM open_hooks o CROSS JOIN LATERAL (
-         SELECT q.delivery_id AS id, q.ctid AS tid, q.webhook_id, q.company_id, q.created_at
+         SELECT q.delivery_id AS id, q.webhook_id, q.company_id, q.created_at
          FROM webhook_delivery_queue q
          WHERE q.claim_token IS NULL AND q.webhook_id = o.webhook_id AND q.run_at <= now()
            AND NOT (q.company_id = ANY ($4::uuid[]))
@@ -132,11 +129,13 @@ export async function claimDeliveries(pool: pg.Pool, claim: ClaimRequest): Promi
        FROM locked l LEFT JOIN unnest($7::uuid[], $8::int[]) AS busy(id, n) ON busy.id = l.company_id
      ),
      chosen AS (SELECT * FROM by_company WHERE company_slot <= $5::int ORDER BY created_at LIMIT $6::int),
-     -- The chosen rows by their physical address (ctid: stable, as this statement holds their locks), a TID scan:
-     -- a join on the key was planned as a scan of the whole queue once it was analyzed (O(backlog) per claim).
+     -- Left as a join with the CTE, which PostgreSQL plans as a scan of the queue once the table is analyzed.
+     -- Versions that reached these rows by key or by address measured worse with a tarpit's backlog on
+     -- PostgreSQL 15 (healthy deliveries waiting seconds in some rounds); the scan prunes the queue's pages as
+     -- it passes, which may be what they missed. test/delivery/queue-plans.test.ts records the claim's reads.
      claimed AS (
        UPDATE webhook_delivery_queue q SET claim_token = $9, lease_expires_at = now() + $10 * interval '1 millisecond'
-       WHERE q.ctid = ANY (ARRAY(SELECT c.tid FROM chosen c))
+       FROM chosen c WHERE q.delivery_id = c.id
        RETURNING q.delivery_id, q.webhook_id, q.lease_expires_at, q.retry_of
      ),
      retry_started AS (

@@ -1,9 +1,10 @@
 // The worker's statements touch rows in proportion to their batch, never to the backlog behind it. A plan that
-// joins a batch with the whole queue (a semi-join over every pending row, a hash join over a scan of the table)
-// costs every claim and every result batch the size of the backlog: with thousands of rows waiting — a burst, a
-// tarpit's backlog, retries — the worker slows exactly when it has most to do. Checked by the rows each
+// joins a batch with the whole queue (a hash join over a scan of the table, a scan of a company's fan-out rows
+// per row) costs every result batch, heartbeat or claim the size of the backlog: with thousands of rows waiting
+// — a burst, a tarpit's backlog, an import, retries — the worker slows exactly when it has most to do. (The
+// claim's own scans of the queue are the measured exception, below.) Checked by the rows each
 // statement read from the queue and fan-out tables (PostgreSQL's counters for the current transaction), with a
-// backlog ten times the batch, before and after the tables are analyzed.
+// backlog about 200 times the batch, before and after the tables are analyzed.
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { describe, expect, it } from 'vitest';
@@ -91,7 +92,10 @@ describe('the worker’s statements read rows in proportion to their batch, not 
         const owned = (rows: ClaimedDelivery[]) => rows.map((row) => ({ id: row.id, claimToken: token }));
 
         const claim = await readsOf(client, nothing, async (pool) => expect((await claimed(pool)).length).toBe(BATCH));
-        expect(claim.queue).toBeLessThan(bound);
+        // The claim's own reads of the queue are not bounded here: it finds which webhooks have due rows with a
+        // semi-join over their pending rows and updates its rows through a join planned as a scan of the queue.
+        // Versions that reached the rows by key measured worse with a tarpit's backlog on PostgreSQL 15 (the
+        // comment in src/delivery/queue.ts). Its per-record check must still probe, not read the fan-out backlog.
         expect(claim.fanout).toBeLessThan(bound);
 
         const results = await readsOf(client, claimed, async (pool, rows) => {
