@@ -8,7 +8,11 @@
 // The claim and the result batch are named statements: PostgreSQL parses each once per connection instead of
 // on every call, which was a third of its CPU per delivery (measured with bench/profile-delivery.ts). It may
 // still plan them for each call's values (a fifth of its CPU in a `perf` profile of a drain); forcing one
-// generic plan per connection (plan_cache_mode) measured worse: 167–225 against 126–132 µs of PostgreSQL CPU per delivery.
+// generic plan per connection (plan_cache_mode) measured worse: 167–225 against 126–132 µs of PostgreSQL CPU
+// per delivery.
+// Statements that take a batch of the worker's own rows (results, heartbeats, releases) pass the ids a second
+// time, as an array: the primary key then finds the rows, where a join with the batch alone was planned as a
+// scan of the whole queue, O(backlog) per statement (test/delivery/queue-plans.test.ts).
 // Automatic retries are queue rows too: the statement that records a failure inserts the retry (log row and
 // queue row) with a not-before time (run_at), so a crash or restart loses none and no timer lives in memory.
 import type pg from 'pg';
@@ -134,7 +138,7 @@ export async function claimDeliveries(pool: pg.Pool, claim: ClaimRequest): Promi
      -- Left as a join with the CTE, which PostgreSQL plans as a scan of the queue once the table is analyzed.
      -- Versions that reached these rows by key or by address measured worse with a tarpit's backlog on
      -- PostgreSQL 15 (healthy deliveries waiting seconds in some rounds); the scan prunes the queue's pages as
-     -- it passes, which may be what they missed. test/delivery/queue-plans.test.ts records the claim's reads.
+     -- it passes, which may be what they missed. test/delivery/queue-plans.test.ts bounds only its per-record check.
      claimed AS (
        UPDATE webhook_delivery_queue q SET claim_token = $9, lease_expires_at = now() + $10 * interval '1 millisecond'
        FROM chosen c WHERE q.delivery_id = c.id
@@ -270,8 +274,7 @@ export async function recordOutcomes(pool: pg.Pool, results: readonly RecordedOu
        SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, token uuid, status text, status_code int,
          response_body text, error_kind text, error_message text, duration_ms int, request_headers jsonb, retry_in_ms int)
      ),
-     -- The ids again as an array: they make the planner find the rows through the primary key (a join with
-     -- the JSON rows alone was planned as a scan of the whole queue, O(backlog) on every batch).
+     -- By the ids as an array too (the primary key; see the top of this file).
      owned AS (
        DELETE FROM webhook_delivery_queue q USING r
        WHERE q.delivery_id = ANY ($4::uuid[]) AND q.delivery_id = r.id AND q.claim_token = r.token
@@ -374,7 +377,6 @@ export async function renewLeases(pool: pg.Pool, claims: ReadonlyArray<{ id: str
   const result = await pool.query(
     `UPDATE webhook_delivery_queue q SET lease_expires_at = now() + $3 * interval '1 millisecond'
      FROM unnest($1::uuid[], $2::uuid[]) AS r(id, token)
-     -- The ids as a condition on the queue too: found through its primary key, not by a scan of the whole queue.
      WHERE q.delivery_id = ANY ($1::uuid[]) AND q.delivery_id = r.id AND q.claim_token = r.token`,
     [claims.map((c) => c.id), claims.map((c) => c.claimToken), leaseMs],
   );

@@ -106,27 +106,17 @@ interface QueueFigures {
 
 // Queue gauges are database-wide; cached per pool so a scrape costs at most one query a second.
 const queueCache = new WeakMap<pg.Pool, { at: number; figures: Promise<QueueFigures> }>();
-const hasRunAt = new WeakMap<pg.Pool, Promise<boolean>>();
 
 async function readQueue(pool: pg.Pool): Promise<QueueFigures> {
-  // run_at (the not-before time of a retry) arrived with retries; a database migrated before it has none.
-  let withRunAt = hasRunAt.get(pool);
-  if (!withRunAt) {
-    withRunAt = pool
-      .query(`SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'webhook_delivery_queue' AND column_name = 'run_at'`)
-      .then((r) => (r.rowCount ?? 0) > 0);
-    hasRunAt.set(pool, withRunAt);
-  }
-  const due = (await withRunAt) ? 'run_at' : 'created_at';
   // One pass over the queue, which holds only the current backlog (finished rows are deleted), and one over the
   // writes' deliveries not yet expanded into it (src/delivery/fanout.ts), which are pending too.
   const { rows } = await pool.query<{ pending: number; scheduled: number; processing: number; age: number | null }>(
     `SELECT q.pending + f.pending AS pending, q.scheduled, q.processing,
             extract(epoch FROM now() - least(q.oldest, f.oldest))::float8 AS age
-     FROM (SELECT count(*) FILTER (WHERE claim_token IS NULL AND ${due} <= now())::int AS pending,
-                  count(*) FILTER (WHERE claim_token IS NULL AND ${due} > now())::int AS scheduled,
+     FROM (SELECT count(*) FILTER (WHERE claim_token IS NULL AND run_at <= now())::int AS pending,
+                  count(*) FILTER (WHERE claim_token IS NULL AND run_at > now())::int AS scheduled,
                   count(*) FILTER (WHERE claim_token IS NOT NULL)::int AS processing,
-                  min(${due}) FILTER (WHERE claim_token IS NULL AND ${due} <= now()) AS oldest
+                  min(run_at) FILTER (WHERE claim_token IS NULL AND run_at <= now()) AS oldest
            FROM webhook_delivery_queue) AS q,
           (SELECT coalesce(sum(cardinality(webhook_ids)), 0)::int AS pending, min(created_at) AS oldest FROM webhook_delivery_fanout) AS f`,
   );

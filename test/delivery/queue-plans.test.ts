@@ -61,10 +61,9 @@ async function readsOf<T>(client: pg.PoolClient, prepare: (asPool: pg.Pool) => P
 
 describe('the worker’s statements read rows in proportion to their batch, not to the backlog', async () => {
   const tenant = await t.signup();
-  const hooks = [];
   // One of them keeps per-record order: its claims also check the fan-out rows for earlier versions of each record.
-  hooks.push(await createWebhook(t, tenant, { url: `${receiver.url}/plans-1`, events: ['contact.created'] }));
-  hooks.push(await createWebhook(t, tenant, { url: `${receiver.url}/plans-2`, events: ['contact.created'], ordering: 'per-record' }));
+  await createWebhook(t, tenant, { url: `${receiver.url}/plans-1`, events: ['contact.created'] });
+  await createWebhook(t, tenant, { url: `${receiver.url}/plans-2`, events: ['contact.created'], ordering: 'per-record' });
   const actor = { companyId: tenant.companyId, userId: tenant.userId };
   // A backlog of queue rows (expanded, pending) and one of fan-out rows (committed writes not yet expanded).
   await withTransaction(t.ctx.db, (tx) => publishEvents(tx, actor, drafts(BACKLOG_EVENTS)));
