@@ -197,12 +197,17 @@ export async function statementProfile(pool: pg.Pool): Promise<{ report(deliveri
   }
   return {
     async report(deliveries) {
-      const { rows } = await pool.query<{ ms: number; calls: string; rows: string; q: string }>(
-        `SELECT total_exec_time AS ms, calls, rows, left(regexp_replace(query, '\\s+', ' ', 'g'), 100) AS q
+      // Planning time is counted only with pg_stat_statements.track_planning=on; it shows which statements are
+      // planned again on every call (plans ≈ calls) and what that costs.
+      const { rows } = await pool.query<{ ms: number; plan_ms: number; calls: string; plans: string; rows: string; q: string }>(
+        `SELECT total_exec_time AS ms, total_plan_time AS plan_ms, calls, plans, rows, left(regexp_replace(query, '\\s+', ' ', 'g'), 100) AS q
          FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
-         ORDER BY total_exec_time DESC LIMIT 12`,
+         ORDER BY total_exec_time + total_plan_time DESC LIMIT 14`,
       );
-      return rows.map((r) => `      ${((r.ms * 1000) / Math.max(1, deliveries)).toFixed(1).padStart(6)} µs  ${String(r.calls).padStart(6)} calls ${String(r.rows).padStart(7)} rows  ${r.q}`).join('\n');
+      const perDelivery = (ms: number) => ((ms * 1000) / Math.max(1, deliveries)).toFixed(1).padStart(6);
+      return rows
+        .map((r) => `      ${perDelivery(r.ms)} µs + plan ${perDelivery(r.plan_ms)} µs  ${String(r.calls).padStart(6)} calls ${String(r.plans).padStart(6)} plans ${String(r.rows).padStart(7)} rows  ${r.q}`)
+        .join('\n');
     },
   };
 }

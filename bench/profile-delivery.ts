@@ -7,7 +7,7 @@ import { signup } from '../src/auth/users.js';
 import { createRecords } from '../src/crm/index.js';
 import { startWorker } from '../src/delivery/worker.js';
 import { createWebhook } from '../src/webhooks/webhooks.js';
-import { openBenchDatabase, postgresPids, processCpuSeconds } from './harness.js';
+import { openBenchDatabase, postgresPids, processCpuSeconds, statementProfile } from './harness.js';
 
 const EVENTS = Number(process.env.PROFILE_EVENTS ?? 3000);
 const now = () => performance.now();
@@ -89,6 +89,8 @@ const original = db.ctx.pool.query.bind(db.ctx.pool);
 const pgs = pgPids();
 const cpu0 = { node: cpuTicks(process.pid), recv: cpuTicks(child.pid!), pg: pgs.reduce((a, p) => a + cpuTicks(p), 0) };
 const wal0 = await walLsn();
+// BENCH_STATEMENTS=1 (with pg_stat_statements preloaded) lists the drain's statements by PostgreSQL time.
+const statements = verbose && process.env.BENCH_STATEMENTS ? await statementProfile(db.ctx.pool) : null;
 t0 = now();
 const worker = startWorker(db.ctx, { sender: { ca }, ...options });
 while (received < EVENTS * 3 && now() - t0 < 60_000) await new Promise((r) => setTimeout(r, 5));
@@ -103,6 +105,7 @@ const sec = elapsed / 1000;
 const per = (t: number) => ((t * 10) / received).toFixed(3);
 console.log(`CPU ms per delivery: node ${per(cpu1.node - cpu0.node)}, receiver ${per(cpu1.recv - cpu0.recv)}, postgres ${per(cpu1.pg - cpu0.pg)}, engine (node+pg) ${per(cpu1.node - cpu0.node + cpu1.pg - cpu0.pg)}`);
 console.log(`CPU (cores busy): node ${((cpu1.node - cpu0.node) / 100 / sec).toFixed(2)}, receiver ${((cpu1.recv - cpu0.recv) / 100 / sec).toFixed(2)}, postgres ${((cpu1.pg - cpu0.pg) / 100 / sec).toFixed(2)}`);
+if (statements) console.log(await statements.report(received));
 for (const [k, v] of timing) console.log(`  ${k.padEnd(28)} n=${v.n} total=${v.ms.toFixed(0)}ms avg=${(v.ms / v.n).toFixed(2)}ms rows/stmt=${(v.rows / v.n).toFixed(1)}`);
 await new Promise((r) => setTimeout(r, 600));
 const after = await stats();

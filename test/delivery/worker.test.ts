@@ -215,6 +215,30 @@ describe('isolation, claims and shutdown', () => {
     expect(await queued()).toBe(0);
   });
 
+  it('a company at its cap gets nothing from a claim and one below it only its free slots; other companies are served', async () => {
+    const full = await t.signup();
+    const half = await t.signup();
+    const other = await t.signup();
+    for (const tenant of [full, half, other]) {
+      await createWebhook(t, tenant, { url: `${receiver.url}/cap`, events: ['contact.created'] });
+      await publishContacts(t, tenant, 4);
+    }
+    await expandWrites(t); // the write's rows in the queue, as a worker's expansion leaves them
+    const claimed = await claimDeliveries(t.ctx.pool, {
+      token: crypto.randomUUID(),
+      limit: 1000,
+      leaseMs: 1,
+      perWebhookCap: 1000,
+      perCompanyCap: 3,
+      inFlightByWebhook: new Map(),
+      inFlightByCompany: new Map([[full.companyId, 3], [half.companyId, 2]]),
+    });
+    const claimedOf = (tenant: { companyId: string }) => claimed.filter((c) => c.companyId === tenant.companyId).length;
+    expect([claimedOf(full), claimedOf(half), claimedOf(other)]).toEqual([0, 1, 3]);
+    await new Promise((r) => setTimeout(r, 20)); // let the 1 ms lease lapse: the rows go back to pending
+    await releaseExpiredLeases(t.ctx.pool);
+  });
+
   it('a stale claim cannot overwrite the result of the worker that took the row over', async () => {
     const tenant = await t.signup();
     await createWebhook(t, tenant, { url: `${receiver.url}/stale`, events: ['contact.created'] });
