@@ -8,6 +8,7 @@ import { createRecords } from '../src/crm/index.js';
 import { startWorker } from '../src/delivery/worker.js';
 import { createWebhook } from '../src/webhooks/webhooks.js';
 import { openBenchDatabase, postgresPids, processCpuSeconds, statementProfile } from './harness.js';
+import { seedDeliveries } from './seed-deliveries.js';
 
 const EVENTS = Number(process.env.PROFILE_EVENTS ?? 3000);
 const now = () => performance.now();
@@ -16,6 +17,12 @@ const db = await openBenchDatabase({ WEBHOOK_ALLOW_PRIVATE: '127.0.0.1/32', WEBH
 const pgPids = await postgresPids(db.ctx.pool);
 // CPU in clock ticks (1/100 s), as the figures below are computed.
 const cpuTicks = (pid: number) => processCpuSeconds(pid) * 100;
+// PROFILE_SEED_ROWS=2000000 drains beside a delivery log of that many rows (100 other companies, seed-deliveries.ts):
+// how the log's size weighs on the inserts and updates of each delivery.
+if (process.env.PROFILE_SEED_ROWS) {
+  const seeded = await seedDeliveries(db.ctx.pool, { rows: Number(process.env.PROFILE_SEED_ROWS), companies: 100 });
+  console.log(`seeded ${seeded.rows} delivery rows`);
+}
 // PROFILE_SQL='ALTER TABLE …' tries a storage setting (statements separated by ';') before anything is written.
 for (const statement of (process.env.PROFILE_SQL ?? '').split(';').filter((q) => q.trim())) await db.ctx.pool.query(statement);
 const walLsn = async () => (await db.ctx.pool.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn')).rows[0]!.lsn;

@@ -104,7 +104,7 @@ function expansionSql(take: SQL, claim: ExpansionClaim | null): SQL {
     ),
     f AS MATERIALIZED (SELECT t.*, row_number() OVER (ORDER BY t.created_at, t.event_id) AS ord FROM taken t),
     pairs AS MATERIALIZED (
-      SELECT gen_random_uuid() AS id, f.event_id, f.company_id, f.event AS name, f.entity_id, f.record_version, f.created_at, f.ord,
+      SELECT uuid_v7() AS id, f.event_id, f.company_id, f.event AS name, f.entity_id, f.record_version, f.created_at, f.ord,
         u.webhook_id, u.url, w.id IS NOT NULL AS webhook_present,
         -- Per-record ordering (spec §13): the queue rows of such webhooks carry the record and its version
         -- (src/delivery/queue.ts), and are always left to the claim, which keeps the order.

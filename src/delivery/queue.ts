@@ -296,7 +296,7 @@ export async function recordOutcomes(pool: pg.Pool, results: readonly RecordedOu
            durations = ARRAY(SELECT a + b FROM unnest(s.durations, excluded.durations) WITH ORDINALITY AS t(a, b, i) ORDER BY i)
      ),
      retry AS (
-       SELECT gen_random_uuid() AS id, d.id AS retry_of, d.company_id, d.webhook_id, d.event_id, d.event, d.entity_id,
+       SELECT uuid_v7() AS id, d.id AS retry_of, d.company_id, d.webhook_id, d.event_id, d.event, d.entity_id,
               w.url, d.attempt + 1 AS attempt, now() + r.retry_in_ms * interval '1 millisecond' AS run_at,
               d.backfill_id, o.order_entity_id, o.order_version
        FROM owned o JOIN r ON r.id = o.delivery_id JOIN webhook_deliveries d ON d.id = o.delivery_id

@@ -131,6 +131,30 @@ describe('fan-out rows committed with the write, expanded after it', () => {
     expect((await rowsIn(t.ctx.db, tenant.companyId)).length).toBe(10);
   });
 
+  it('delivery ids are time-ordered UUIDs (version 7): a later write’s deliveries sort after an earlier one’s', async () => {
+    const { tenant } = await tenantWithHooks(2);
+    const idsOfWrite = async () => {
+      const from = Date.now();
+      const events = await withTransaction(t.ctx.db, (tx) => publishEvents(tx, { companyId: tenant.companyId, userId: tenant.userId }, drafts(3)));
+      await expandFanout(t.ctx.pool, { limit: 10_000 });
+      const { rows } = await t.ctx.pool.query<{ id: string }>('SELECT id::text FROM webhook_deliveries WHERE event_id = ANY ($1::uuid[])', [events.map((e) => e.id)]);
+      return { from, to: Date.now(), ids: rows.map((r) => r.id).sort() };
+    };
+    const first = await idsOfWrite();
+    await new Promise((r) => setTimeout(r, 5));
+    const second = await idsOfWrite();
+    for (const { from, to, ids } of [first, second]) {
+      expect(ids.length).toBe(6);
+      for (const id of ids) {
+        expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+        const ms = parseInt(id.replace(/-/g, '').slice(0, 12), 16); // the first 48 bits: Unix milliseconds
+        expect(ms).toBeGreaterThanOrEqual(from - 1_000); // the database's clock, not this process's
+        expect(ms).toBeLessThanOrEqual(to + 1_000);
+      }
+    }
+    expect(first.ids.at(-1)! < second.ids[0]!).toBe(true);
+  });
+
   it('a webhook at its cap (a tarpit) takes none of the free slots from the others', async () => {
     const tenant = await t.signup();
     const slow = await createWebhook(t, tenant, { url: `${receiver.url}/tarpit-dd`, events: ['contact.created'] });

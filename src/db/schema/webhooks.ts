@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { boolean, customType, integer, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import type { FilterNode } from '../../webhooks/filter/parse.js';
 
@@ -29,7 +30,8 @@ export const webhooks = pgTable('webhooks', {
 });
 
 export const webhookDeliveries = pgTable('webhook_deliveries', {
-  id: uuid('id').primaryKey().defaultRandom(),
+  // Time-ordered (migration 0018): new rows append to the key's index instead of landing on random pages.
+  id: uuid('id').primaryKey().default(sql`uuid_v7()`),
   companyId: uuid('company_id').notNull(),
   webhookId: uuid('webhook_id').notNull(),
   eventId: uuid('event_id').notNull(),
