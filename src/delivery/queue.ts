@@ -350,18 +350,29 @@ export async function releaseClaims(pool: pg.Pool, claims: ReadonlyArray<{ id: s
 /**
  * Returns rows whose lease expired (their worker died or stalled) to pending, so any worker claims them again,
  * and drops expired queue rows whose delivery no longer exists (deleted with its company).
+ *
+ * Rows another statement holds are skipped (SKIP LOCKED), never waited for: a result batch still recording rows
+ * whose lease ran out meanwhile (it waited on a lock for longer than the lease) locks them one by one in its own
+ * order, and a reaper taking the same rows in lease order deadlocked with it under load. A row skipped now is
+ * released by the next poll if its result never lands.
  */
 export async function releaseExpiredLeases(pool: pg.Pool): Promise<number> {
   const result = await pool.query(
-    `WITH expired AS (
-       UPDATE webhook_delivery_queue q SET claim_token = NULL, lease_expires_at = NULL
+    `WITH due AS (
+       SELECT q.delivery_id FROM webhook_delivery_queue q
        WHERE q.claim_token IS NOT NULL AND q.lease_expires_at < now()
+       FOR UPDATE SKIP LOCKED
+     ),
+     -- By the ids as an array (the primary key; see the top of this file).
+     expired AS (
+       UPDATE webhook_delivery_queue q SET claim_token = NULL, lease_expires_at = NULL
+       WHERE q.delivery_id = ANY (ARRAY(SELECT delivery_id FROM due))
          AND EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.id = q.delivery_id)
        RETURNING q.delivery_id
      ),
      orphaned AS (
        DELETE FROM webhook_delivery_queue q
-       WHERE q.claim_token IS NOT NULL AND q.lease_expires_at < now()
+       WHERE q.delivery_id = ANY (ARRAY(SELECT delivery_id FROM due))
          AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.id = q.delivery_id)
      )
      UPDATE webhook_deliveries d SET status = 'pending', claim_token = NULL, lease_expires_at = NULL

@@ -277,6 +277,34 @@ describe('isolation, claims and shutdown', () => {
     expect(sent.sort()).toEqual(rows.map((r) => r.id).sort());
   });
 
+  it('the reaper skips an expired claim whose result is being recorded, instead of waiting on it', async () => {
+    const tenant = await t.signup();
+    await createWebhook(t, tenant, { url: `${receiver.url}/reaper`, events: ['contact.created'] });
+    await publishContacts(t, tenant, 2);
+    await expandWrites(t); // the write's rows in the queue, as a worker's expansion leaves them
+    const claimed = (
+      await claimDeliveries(t.ctx.pool, { token: crypto.randomUUID(), limit: 1000, leaseMs: 1, perWebhookCap: 1000, perCompanyCap: 1000, inFlightByWebhook: new Map(), inFlightByCompany: new Map() })
+    ).filter((c) => c.companyId === tenant.companyId);
+    expect(claimed.length).toBe(2);
+    const [recording, idle] = claimed as [(typeof claimed)[0], (typeof claimed)[0]];
+    await new Promise((r) => setTimeout(r, 20)); // let the 1 ms leases lapse
+    // A result batch that has locked its row (as recordOutcomes' delete does) and not yet committed.
+    const batch = await t.ctx.pool.connect();
+    try {
+      await batch.query('BEGIN');
+      await batch.query('DELETE FROM webhook_delivery_queue WHERE delivery_id = $1', [recording.id]);
+      const reaped = await Promise.race([releaseExpiredLeases(t.ctx.pool), new Promise<'waited'>((r) => setTimeout(() => r('waited'), 3_000))]);
+      expect(reaped).not.toBe('waited');
+      const token = async (id: string) => (await t.ctx.pool.query('SELECT claim_token FROM webhook_delivery_queue WHERE delivery_id = $1', [id])).rows[0]?.claim_token;
+      expect(await token(idle.id)).toBeNull(); // released
+      expect(await token(recording.id)).toBe(recording.claimToken); // skipped: still the batch's
+    } finally {
+      await batch.query('ROLLBACK');
+      batch.release();
+    }
+    expect(await releaseExpiredLeases(t.ctx.pool)).toBeGreaterThanOrEqual(1); // once the lock is gone, released too
+  });
+
   it('a late heartbeat renews nothing of the claim another worker took over', async () => {
     const tenant = await t.signup();
     await createWebhook(t, tenant, { url: `${receiver.url}/late-beat`, events: ['contact.created'] });
