@@ -1,7 +1,7 @@
 // The record commands every surface calls (REST, MCP, UI, CSV import). Each validates its input with the
 // schemas in ./schemas.ts, runs in one transaction (a savepoint when given one) and publishes its events
 // through a RecordWrite in that transaction: one event per record that moved, fan-out included.
-import { randomUUID } from 'node:crypto';
+import { v7 as uuidV7 } from 'uuid';
 import { eq, inArray, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Principal } from '../auth/principal.js';
@@ -109,7 +109,9 @@ export async function writeCreates(
   principal: Principal,
   type: RecordType,
   items: PreparedWrite[],
-  ids: string[] = items.map(() => randomUUID()),
+  // Time-ordered (UUID version 7): new records append to their keys' indexes, and to the delivery log's index by
+  // record, instead of landing on random pages of them.
+  ids: string[] = items.map(() => uuidV7()),
 ): Promise<[string[], Map<string, LoadedRecord>]> {
   const write = openWrite(tx, principal);
   const targets = new Set(items.flatMap((item) => [...item.links.values()].flatMap((list) => list.map((t) => t.id))));

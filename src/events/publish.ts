@@ -1,6 +1,6 @@
 // Publishing = writing events (and, through enqueueDeliveries, their delivery rows) inside the caller's
 // transaction. Nothing here touches the network: if the write rolls back, its events and deliveries never existed.
-import { randomUUID } from 'node:crypto';
+import { v7 as uuidV7 } from 'uuid';
 import { sql } from 'drizzle-orm';
 import type { Tx } from '../db/pool.js';
 import { enqueueDeliveries } from '../delivery/enqueue.js';
@@ -48,7 +48,9 @@ export async function publishEvents(tx: Tx, actor: Actor, drafts: readonly Event
   if (drafts.length === 0) return [];
   const timestamp = now.toISOString();
   const published: PublishedEvent[] = drafts.map((draft) => ({
-    id: randomUUID(),
+    // Time-ordered (UUID version 7), as delivery ids are (migration 0018): each event appends to the right edge
+    // of the events table's key instead of landing on a random page of it.
+    id: uuidV7(),
     companyId: actor.companyId,
     name: draft.name,
     entityId: draft.entityId,

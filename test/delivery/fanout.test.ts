@@ -131,7 +131,7 @@ describe('fan-out rows committed with the write, expanded after it', () => {
     expect((await rowsIn(t.ctx.db, tenant.companyId)).length).toBe(10);
   });
 
-  it('delivery ids are time-ordered UUIDs (version 7): a later write’s deliveries sort after an earlier one’s', async () => {
+  it('delivery, event and record ids are time-ordered UUIDs (version 7): a later write’s deliveries sort after an earlier one’s', async () => {
     const { tenant } = await tenantWithHooks(2);
     const idsOfWrite = async () => {
       const from = Date.now();
@@ -153,6 +153,10 @@ describe('fan-out rows committed with the write, expanded after it', () => {
       }
     }
     expect(first.ids.at(-1)! < second.ids[0]!).toBe(true);
+    // Events and records are time-ordered too: the write path appends to their keys' indexes as well.
+    const [event] = await withTransaction(t.ctx.db, (tx) => publishEvents(tx, { companyId: tenant.companyId, userId: tenant.userId }, drafts(1)));
+    const contact = await json(await t.call('POST', '/contacts', { key: tenant.key, body: { firstName: 'Ordered' } }));
+    for (const id of [event!.id, contact.id as string]) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
   });
 
   it('a webhook at its cap (a tarpit) takes none of the free slots from the others', async () => {

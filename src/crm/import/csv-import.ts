@@ -9,7 +9,7 @@
 // All or nothing: rows that fail their checks are reported and never written; the others are written in ONE
 // transaction with their events and deliveries, so a failure at row 15 000 leaves nothing behind and the
 // same file can simply be imported again.
-import { randomUUID } from 'node:crypto';
+import { v7 as uuidV7 } from 'uuid';
 import { sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Principal } from '../../auth/principal.js';
@@ -184,7 +184,7 @@ async function writeAll(db: Db, principal: Principal, type: ImportType, valid: A
     let created = 0;
     for (let start = 0; start < valid.length; start += MAX_BULK_ITEMS) {
       const batch = valid.slice(start, start + MAX_BULK_ITEMS);
-      const ids = batch.map(() => randomUUID());
+      const ids = batch.map(() => uuidV7()); // time-ordered, as writeCreates' (commands.ts)
       try {
         created += (await writeCreates(tx, principal, type, batch.map((item) => item.prepared), ids))[0].length;
       } catch (error) {
