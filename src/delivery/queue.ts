@@ -104,7 +104,8 @@ export async function claimDeliveries(pool: pg.Pool, claim: ClaimRequest): Promi
          -- A company at its cap is skipped by its webhooks (each belongs to one company), not row by row: a
          -- parameter among the queue scan's conditions made PostgreSQL estimate one row where a company has
          -- them all (any single-company install), and the plan it would reuse sorted every pending row, so it
-         -- planned every call afresh instead (a fifth of its CPU in a drain). Without it, it reuses one plan.
+         -- planned nearly every call afresh instead (15 % of its CPU in a drain). Without it, most calls reuse one
+         -- plan (how many: BENCH_STATEMENTS in docs/benchmarks.md).
          AND NOT EXISTS (SELECT 1 FROM webhooks w WHERE w.id = h.webhook_id AND w.company_id = ANY ($4::uuid[]))
          AND EXISTS (SELECT 1 FROM webhook_delivery_queue r
                      WHERE r.claim_token IS NULL AND r.webhook_id = h.webhook_id AND r.run_at <= now())
