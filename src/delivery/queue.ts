@@ -6,10 +6,10 @@
 // its lease cannot overwrite the result of the worker that took the row over. Every statement locks queue rows
 // before log rows.
 // The claim and the result batch are named statements: PostgreSQL parses each once per connection instead of
-// on every call, which was a third of its CPU per delivery (measured with bench/profile-delivery.ts). It may
-// still plan them for each call's values (a fifth of its CPU in a `perf` profile of a drain); forcing one
-// generic plan per connection (plan_cache_mode) measured worse: 167–225 against 126–132 µs of PostgreSQL CPU
-// per delivery.
+// on every call, which was a third of its CPU per delivery (measured with bench/profile-delivery.ts). PostgreSQL
+// still chooses, call by call, between a plan for any values and one for the call's values (the claim's
+// comment says what keeps the claim's reusable); forcing the first on the worker's connections is measured
+// in docs/benchmarks.md and not adopted.
 // Statements that take a batch of the worker's own rows (results, heartbeats, releases) pass the ids a second
 // time, as an array: the primary key then finds the rows, where a join with the batch alone was planned as a
 // scan of the whole queue, O(backlog) per statement (test/delivery/queue-plans.test.ts).
@@ -93,20 +93,24 @@ export async function claimDeliveries(pool: pg.Pool, claim: ClaimRequest): Promi
                WHERE q.claim_token IS NULL AND q.webhook_id > h.webhook_id ORDER BY q.webhook_id LIMIT 1)
        FROM pending_hooks h WHERE h.webhook_id IS NOT NULL
      ),
+     -- Each webhook's row, read once for its cap (a failing webhook gets the lower one) and its company. A
+     -- deleted webhook's leftover rows get the normal cap; the claim records them failed (webhook_deleted).
+     hooks AS (
+       SELECT h.webhook_id, w.company_id,
+         CASE WHEN w.failing_since < now() - interval '${FAILING_AFTER_MS} milliseconds' THEN $11::int ELSE $3::int END AS cap
+       FROM pending_hooks h LEFT JOIN webhooks w ON w.id = h.webhook_id
+       WHERE h.webhook_id IS NOT NULL
+     ),
      open_hooks AS (
-       SELECT h.webhook_id, least(cap.n - coalesce(busy.n, 0), $6::int) AS slots
-       FROM pending_hooks h LEFT JOIN unnest($1::uuid[], $2::int[]) AS busy(id, n) ON busy.id = h.webhook_id
-       CROSS JOIN LATERAL (
-         SELECT CASE WHEN EXISTS (SELECT 1 FROM webhooks w WHERE w.id = h.webhook_id AND w.failing_since < now() - interval '${FAILING_AFTER_MS} milliseconds')
-                THEN $11::int ELSE $3::int END AS n
-       ) cap
-       WHERE h.webhook_id IS NOT NULL AND cap.n - coalesce(busy.n, 0) > 0
+       SELECT h.webhook_id, least(h.cap - coalesce(busy.n, 0), $6::int) AS slots
+       FROM hooks h LEFT JOIN unnest($1::uuid[], $2::int[]) AS busy(id, n) ON busy.id = h.webhook_id
+       WHERE h.cap - coalesce(busy.n, 0) > 0
          -- A company at its cap is skipped by its webhooks (each belongs to one company), not row by row: a
          -- parameter among the queue scan's conditions made PostgreSQL estimate one row where a company has
          -- them all (any single-company install), and the plan it would reuse sorted every pending row, so it
          -- planned nearly every call afresh instead (15 % of its CPU in a drain). Without it, most calls reuse one
          -- plan (how many: BENCH_STATEMENTS in docs/benchmarks.md).
-         AND NOT EXISTS (SELECT 1 FROM webhooks w WHERE w.id = h.webhook_id AND w.company_id = ANY ($4::uuid[]))
+         AND NOT coalesce(h.company_id = ANY ($4::uuid[]), false)
          AND EXISTS (SELECT 1 FROM webhook_delivery_queue r
                      WHERE r.claim_token IS NULL AND r.webhook_id = h.webhook_id AND r.run_at <= now())
        ORDER BY random()
