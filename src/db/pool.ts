@@ -21,6 +21,43 @@ export function createPool(url: string, max = 20): pg.Pool {
   return pool;
 }
 
+/**
+ * The pool of the delivery worker's own statements: a handful of named statements run thousands of times a second
+ * against the queue. PostgreSQL plans a prepared statement for each call's values until a plan made for any values
+ * looks no dearer, and with the queue's small, churning contents the claim kept drifting back to planning each
+ * call (about 1 ms a plan, more than running it; docs/benchmarks.md). Here every statement keeps one plan per
+ * connection, rebuilt whenever the tables' statistics change (the worker analyzes the queue after every few
+ * thousand results, queue-vacuum.ts). The API's pool keeps PostgreSQL's choice: the log's data is skewed by
+ * company, and its queries need plans made for their values. A `SET` when each connection opens, not a startup
+ * option, because PgBouncer refuses startup options it does not track; `application_name` names the worker's
+ * connections in pg_stat_activity.
+ */
+export function createWorkerPool(url: string, max = WORKER_POOL_SIZE): pg.Pool {
+  // pg-pool awaits onConnect before it hands a new connection out (a failure ends that connection and fails the
+  // query that asked for it); @types/pg does not list the option yet. test/delivery/worker-pool.test.ts checks it.
+  const config: pg.PoolConfig & { onConnect(client: pg.PoolClient): Promise<void> } = {
+    connectionString: url,
+    max,
+    connectionTimeoutMillis: 10_000,
+    application_name: WORKER_APPLICATION_NAME,
+    onConnect: async (client) => void (await client.query('SET plan_cache_mode = force_generic_plan')),
+  };
+  const pool = new pg.Pool(config);
+  pool.on('error', () => {});
+  return pool;
+}
+
+/** Statements the worker can have in flight at once: claim, expansion, result batch, heartbeat, vacuum, releases. */
+export const WORKER_POOL_SIZE = 8;
+export const WORKER_APPLICATION_NAME = 'switchboard-worker';
+
+/** The URL a pool connects with, for connections of their own (the worker's pool, its LISTEN connection). */
+export function connectionStringOf(pool: pg.Pool): string {
+  const url = (pool.options as { connectionString?: string }).connectionString;
+  if (!url) throw new Error('the pool was made without a connection string');
+  return url;
+}
+
 export function createDb(pool: pg.Pool): Db {
   return drizzle(pool, { schema });
 }

@@ -6,10 +6,10 @@
 // its lease cannot overwrite the result of the worker that took the row over. Every statement locks queue rows
 // before log rows.
 // The claim and the result batch are named statements: PostgreSQL parses each once per connection instead of
-// on every call, which was a third of its CPU per delivery (measured with bench/profile-delivery.ts). PostgreSQL
-// still chooses, call by call, between a plan for any values and one for the call's values (the claim's
-// comment says what keeps the claim's reusable); forcing the first on the worker's connections is measured
-// in docs/benchmarks.md and not adopted.
+// on every call, which was a third of its CPU per delivery (measured with bench/profile-delivery.ts). The
+// worker's connections also keep one plan per statement, made for any values and made again whenever the queue's
+// statistics change (src/db/pool.ts createWorkerPool), so the claim's plan must suit any values: its comment says
+// what keeps parameters out of its scan of the queue.
 // Statements that take a batch of the worker's own rows (results, heartbeats, releases) pass the ids a second
 // time, as an array: the primary key then finds the rows, where a join with the batch alone was planned as a
 // scan of the whole queue, O(backlog) per statement (test/delivery/queue-plans.test.ts).
@@ -107,9 +107,8 @@ export async function claimDeliveries(pool: pg.Pool, claim: ClaimRequest): Promi
        WHERE h.cap - coalesce(busy.n, 0) > 0
          -- A company at its cap is skipped by its webhooks (each belongs to one company), not row by row: a
          -- parameter among the queue scan's conditions made PostgreSQL estimate one row where a company has
-         -- them all (any single-company install), and the plan it would reuse sorted every pending row, so it
-         -- planned nearly every call afresh instead (15 % of its CPU in a drain). Without it, most calls reuse one
-         -- plan (how many: BENCH_STATEMENTS in docs/benchmarks.md).
+         -- them all (any single-company install), and its plan for any values (the one the worker's connections
+         -- use) sorted every pending row.
          AND NOT coalesce(h.company_id = ANY ($4::uuid[]), false)
          AND EXISTS (SELECT 1 FROM webhook_delivery_queue r
                      WHERE r.claim_token IS NULL AND r.webhook_id = h.webhook_id AND r.run_at <= now())

@@ -8,7 +8,8 @@ import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import pg from 'pg';
 import type { AppContext } from '../context.js';
-import { envelopeTimestamp, observeDeliveryResult, recordRetryScheduled } from '../ops/metrics.js';
+import { connectionStringOf, createWorkerPool, WORKER_APPLICATION_NAME } from '../db/pool.js';
+import { envelopeTimestamp, observeDeliveryResult, recordRetryScheduled, watchWorkerPool } from '../ops/metrics.js';
 import { openCustomHeaders } from '../webhooks/custom-headers.js';
 import { decryptSecret } from '../webhooks/secret-box.js';
 import { disableFailingWebhooks, disableWebhooks } from '../webhooks/disable.js';
@@ -97,7 +98,10 @@ export function startWorker(ctx: AppContext, options: WorkerOptions = {}): Worke
   const leaseMs = options.leaseMs ?? ctx.config.webhookLeaseMs;
   const settings = { ...WORKER_DEFAULTS, ...options, leaseMs, heartbeatMs: options.heartbeatMs ?? Math.max(100, Math.floor(leaseMs / 4)) };
   const failingWebhookCap = Math.min(settings.failingWebhookCap, settings.perWebhookCap);
-  const { log, pool } = ctx;
+  const { log } = ctx;
+  // The worker's statements run on connections of their own, which reuse one plan per statement (createWorkerPool).
+  const pool = createWorkerPool(connectionStringOf(ctx.pool));
+  const unwatchPool = watchWorkerPool(pool);
   const sender: DeliverySender = createDeliverySender({
     timeoutMs: ctx.config.webhookTimeoutMs,
     allowPrivate: ctx.config.webhookAllowPrivate,
@@ -538,7 +542,8 @@ export function startWorker(ctx: AppContext, options: WorkerOptions = {}): Worke
       log.error({ err: error }, 'releasing claims failed; they return to pending when their lease expires');
       return 0;
     });
-    await Promise.all([listener.close(), sender.close()]);
+    unwatchPool();
+    await Promise.all([listener.close(), sender.close(), pool.end().catch(() => {})]);
     log.info({ released }, 'delivery worker stopped');
   }
 }
@@ -552,7 +557,7 @@ function startListener(ctx: AppContext, onNotify: (payload: string | undefined) 
   let retryTimer: NodeJS.Timeout | undefined;
   const connect = async (attempt: number) => {
     if (closed) return;
-    const next = new pg.Client({ connectionString: (ctx.pool.options as { connectionString?: string }).connectionString });
+    const next = new pg.Client({ connectionString: connectionStringOf(ctx.pool), application_name: WORKER_APPLICATION_NAME });
     next.on('notification', (message) => onNotify(message.payload));
     next.on('error', () => {
       if (client === next) client = null;

@@ -59,10 +59,19 @@ const oldestPendingAge = new Gauge({
 
 const poolConnections = new Gauge({
   name: 'switchboard_db_pool_connections',
-  help: "This process's PostgreSQL pool: total and idle connections, and queries waiting for a connection.",
-  labelNames: ['state'] as const,
+  help: "This process's PostgreSQL pools (main; worker, the delivery worker's own): total and idle connections, and queries waiting for a connection.",
+  labelNames: ['pool', 'state'] as const,
   registers: [registry],
 });
+
+// The delivery worker's pools (one per running worker; src/db/pool.ts createWorkerPool), reported as one.
+const workerPools = new Set<pg.Pool>();
+
+/** Reports a delivery worker's pool under pool="worker" until the returned function is called. */
+export function watchWorkerPool(pool: pg.Pool): () => void {
+  workerPools.add(pool);
+  return () => void workerPools.delete(pool);
+}
 
 export interface DeliveryResultObservation {
   outcome: 'success' | 'failed';
@@ -147,8 +156,14 @@ export async function renderMetrics(pool: pg.Pool): Promise<string> {
     queueDepth.reset();
     oldestPendingAge.reset();
   }
-  poolConnections.set({ state: 'total' }, pool.totalCount);
-  poolConnections.set({ state: 'idle' }, pool.idleCount);
-  poolConnections.set({ state: 'waiting' }, pool.waitingCount);
+  poolConnections.reset(); // a process whose worker stopped no longer reports a worker pool
+  const pools: Array<['main' | 'worker', pg.Pool[]]> = [['main', [pool]]];
+  if (workerPools.size > 0) pools.push(['worker', [...workerPools]]);
+  for (const [name, members] of pools) {
+    const sum = (count: (p: pg.Pool) => number) => members.reduce((total, p) => total + count(p), 0);
+    poolConnections.set({ pool: name, state: 'total' }, sum((p) => p.totalCount));
+    poolConnections.set({ pool: name, state: 'idle' }, sum((p) => p.idleCount));
+    poolConnections.set({ pool: name, state: 'waiting' }, sum((p) => p.waitingCount));
+  }
   return registry.metrics();
 }

@@ -66,8 +66,10 @@ describe('GET /metrics', () => {
       expect(text).toContain(`# TYPE ${name} ${type}`);
     }
     const m = samples(text);
-    expect(m.get('switchboard_db_pool_connections{state="total"}')).toBeGreaterThanOrEqual(1);
-    expect(m.has('switchboard_db_pool_connections{state="waiting"}')).toBe(true);
+    expect(m.get('switchboard_db_pool_connections{pool="main",state="total"}')).toBeGreaterThanOrEqual(1);
+    expect(m.has('switchboard_db_pool_connections{pool="main",state="waiting"}')).toBe(true);
+    // No delivery worker runs in this process yet, so there is no worker pool to report.
+    expect(m.has('switchboard_db_pool_connections{pool="worker",state="total"}')).toBe(false);
   });
 
   it('with METRICS_TOKEN set, needs the bearer token (401 otherwise); without it, is open', async () => {
@@ -98,6 +100,9 @@ describe('GET /metrics', () => {
     expect(value(afterSuccess, 'switchboard_delivery_request_duration_seconds_count{outcome="success"}') - value(before, 'switchboard_delivery_request_duration_seconds_count{outcome="success"}')).toBe(3);
     expect(value(afterSuccess, 'switchboard_delivery_commit_to_result_seconds_count{outcome="success"}') - value(before, 'switchboard_delivery_commit_to_result_seconds_count{outcome="success"}')).toBe(3);
     expect(value(afterSuccess, 'switchboard_delivery_commit_to_result_seconds_sum{outcome="success"}')).toBeGreaterThan(value(before, 'switchboard_delivery_commit_to_result_seconds_sum{outcome="success"}'));
+    // The worker's statements ran on its own pool (src/db/pool.ts createWorkerPool), reported beside the main one.
+    expect(value(afterSuccess, 'switchboard_db_pool_connections{pool="worker",state="total"}')).toBeGreaterThanOrEqual(1);
+    expect(afterSuccess.has('switchboard_db_pool_connections{pool="worker",state="waiting"}')).toBe(true);
 
     receiver.setResponder(() => ({ status: 503, body: 'down' }));
     await publishContacts(t, tenant, 2);
