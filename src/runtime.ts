@@ -8,6 +8,7 @@ import type { AppContext } from './context.js';
 import { findRunningEmbeddedUrl, startEmbeddedDatabase } from './db/embedded.js';
 import { migrate } from './db/migrate.js';
 import { createDb, createPool } from './db/pool.js';
+import { checkServerVersion } from './db/server-version.js';
 import type { Logger } from './log.js';
 import { countEncryptedSecrets } from './webhooks/secret-box.js';
 
@@ -64,6 +65,7 @@ export async function openRuntime(config: Config, log: Logger, options: { shareR
   }
   const pool = createPool(url);
   try {
+    await checkServerVersion(pool);
     const applied = await migrate(pool);
     if (applied.length > 0) log.info({ applied }, 'database migrated');
     const ctx: AppContext = Object.freeze({ config, secretKey: await resolveSecretKey(config, pool), pool, db: createDb(pool), log });
