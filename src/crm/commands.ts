@@ -5,7 +5,7 @@ import { v7 as uuidV7 } from 'uuid';
 import { eq, inArray, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Principal } from '../auth/principal.js';
-import type { DbOrTx, Tx } from '../db/pool.js';
+import { executeNamed, type DbOrTx, type Tx } from '../db/pool.js';
 import { records } from '../db/schema/index.js';
 import { AppError, notFound, validationError } from '../errors.js';
 import { loadColumnDefs } from './custom-columns/columns.js';
@@ -173,7 +173,7 @@ async function insertRecords(
       };
     }),
   );
-  const { rows: inserted } = await tx.execute<BareRow & Record<string, unknown>>(sql`
+  const { rows: inserted } = await executeNamed<BareRow & Record<string, unknown>>(tx, returning ? 'insert-records-returning' : 'insert-records', sql`
     INSERT INTO records AS r (id, company_id, type, name, first_name, last_name, emails, amount, status, due_date, notes, search_text, created_at, updated_at)
     SELECT x.id, ${companyId}::uuid, ${type}, x.name, x.first_name, x.last_name, x.emails, x.amount, x.status, x.due_date, x.notes, x.search_text,
       ${now}::timestamptz, ${now}::timestamptz

@@ -16,7 +16,7 @@
 // process), the statement returns the current filtered webhooks instead, and a second statement inserts what
 // matches them.
 import { sql } from 'drizzle-orm';
-import { arrayLiteral, type Tx } from '../db/pool.js';
+import { arrayLiteral, executeNamed, type Tx } from '../db/pool.js';
 import type { PublishedEvent } from '../events/publish.js';
 import { matchesFilter, toFilterEvent } from '../webhooks/filter/evaluate.js';
 import type { FilterNode } from '../webhooks/filter/parse.js';
@@ -48,7 +48,11 @@ export async function enqueueDeliveries(tx: Tx, events: readonly PublishedEvent[
   const cacheKey = [...new Set(events.map((e) => e.companyId))].sort().join(',');
   const known = filterCache.get(cacheKey);
   const matched = known ? matchFilters(events, known.webhooks) : { eventIds: [], webhookIds: [] };
-  const result = await tx.execute<{ digest: string; filtered: FilteredWebhook[] | null }>(sql`
+  // Named (parsed and planned once per connection, where planning cost more than running it), under two names
+  // for one text: PostgreSQL chooses between a plan for any values and one for each call's per statement, and the
+  // writes with filtered pairs (hundreds of ids to join) need other plans than the many with none.
+  const name = matched.eventIds.length > 0 ? 'enqueue-deliveries-filtered' : 'enqueue-deliveries';
+  const result = await executeNamed<{ digest: string; filtered: FilteredWebhook[] | null }>(tx, name, sql`
     WITH e AS MATERIALIZED (
       SELECT * FROM jsonb_to_recordset(${rows}::jsonb) AS e(id uuid, company_id uuid, name text, entity_id uuid, record_version int)
     ),

@@ -2,7 +2,7 @@
 // transaction. Nothing here touches the network: if the write rolls back, its events and deliveries never existed.
 import { v7 as uuidV7 } from 'uuid';
 import { sql } from 'drizzle-orm';
-import type { Tx } from '../db/pool.js';
+import { executeNamed, type Tx } from '../db/pool.js';
 import { enqueueDeliveries } from '../delivery/enqueue.js';
 import type { EventName } from './catalog.js';
 import { assertEventBodyFits } from './body-limit.js';
@@ -70,7 +70,7 @@ export async function publishEvents(tx: Tx, actor: Actor, drafts: readonly Event
   const rows = JSON.stringify(
     published.map((event, index) => ({ id: event.id, name: event.name, entity_id: event.entityId, record_version: event.recordVersion, xid_floor: drafts[index]!.xidFloor, body: event.body })),
   );
-  await tx.execute(sql`
+  await executeNamed(tx, 'insert-events', sql`
     INSERT INTO events (id, company_id, name, entity_id, user_id, record_version, xid, created_at, body)
     SELECT e.id, ${actor.companyId}::uuid, e.name, e.entity_id, ${actor.userId}::uuid, e.record_version,
       CASE WHEN e.xid_floor IS NULL THEN pg_current_xact_id() ELSE greatest(pg_current_xact_id(), e.xid_floor) END,
