@@ -17,14 +17,25 @@ const DISABLED_MESSAGES: Record<DisabledReason, string> = {
  * never sent; rows a worker holds in flight finish normally. A failed attempt whose retry was among them no
  * longer has a retry waiting (next_attempt_at cleared). Queue rows first, then log rows: the order every queue
  * statement locks in.
+ *
+ * Rows another statement holds at this moment are skipped (SKIP LOCKED), never waited for: a worker's result
+ * batch deleting the rows it just sent, while this statement's scan reached one of them too (claimed after the
+ * scan began), deadlocked with it in the retry-storm bench on PostgreSQL 15. A row skipped here is not lost: it
+ * is a row a claim is taking or a result batch is finishing, and a claim of a disabled webhook's row records it
+ * failed with the same kind without sending it (queue.ts, disabled_reason).
  */
 export async function failQueuedDeliveries(tx: DbOrTx, webhookIds: readonly string[], reason: DisabledReason): Promise<void> {
   const message = `${DISABLED_MESSAGES[reason]}; nothing was sent. Enable the webhook again, then resend or recover the failed deliveries`;
   await tx.execute(sql`
-    WITH dropped AS (
-      DELETE FROM webhook_delivery_queue
-      WHERE webhook_id = ANY (${arrayLiteral(webhookIds)}::uuid[]) AND claim_token IS NULL
-      RETURNING delivery_id, retry_of
+    WITH free AS (
+      SELECT q.delivery_id FROM webhook_delivery_queue q
+      WHERE q.webhook_id = ANY (${arrayLiteral(webhookIds)}::uuid[]) AND q.claim_token IS NULL
+      FOR UPDATE SKIP LOCKED
+    ),
+    dropped AS (
+      DELETE FROM webhook_delivery_queue q
+      WHERE q.delivery_id = ANY (ARRAY(SELECT delivery_id FROM free))
+      RETURNING q.delivery_id, q.retry_of
     ),
     failed AS (
       UPDATE webhook_deliveries d

@@ -224,10 +224,15 @@ export async function deleteWebhook(ctx: WebhookContext, principal: Principal, i
       .where(and(eq(webhooks.id, id), eq(webhooks.companyId, principal.companyId)))
       .returning({ id: webhooks.id });
     if (deleted.length === 0) throw notFound('webhook', id);
-    // Queue entries first (the order every queue statement locks in), then their log rows.
+    // Queue entries first (the order every queue statement locks in), then their log rows. Rows another
+    // statement holds are skipped, as when a webhook is disabled (disable.ts failQueuedDeliveries): the claim
+    // records such a row failed with "webhook_deleted", unsent.
     await tx.execute(sql`
-      WITH dropped AS (
-        DELETE FROM webhook_delivery_queue WHERE webhook_id = ${id} AND claim_token IS NULL RETURNING delivery_id, retry_of
+      WITH free AS (
+        SELECT q.delivery_id FROM webhook_delivery_queue q WHERE q.webhook_id = ${id} AND q.claim_token IS NULL FOR UPDATE SKIP LOCKED
+      ),
+      dropped AS (
+        DELETE FROM webhook_delivery_queue q WHERE q.delivery_id = ANY (ARRAY(SELECT delivery_id FROM free)) RETURNING q.delivery_id, q.retry_of
       ),
       failed AS (
         UPDATE webhook_deliveries d

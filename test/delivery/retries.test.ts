@@ -262,6 +262,65 @@ describe('410 Gone and disabling', () => {
     for (const row of disabled) expect(received.has(row.id)).toBe(false);
   }, 30_000);
 
+  it('disabling never waits on a queued row another statement holds; the claim fails that row, unsent', async () => {
+    const tenant = await t.signup();
+    const hook = await createWebhook(t, tenant, { url: `${receiver.url}/held`, events: ['contact.created'] });
+    await publishContacts(t, tenant, 3);
+    await expandWrites(t); // the write's rows in the queue, as a worker's expansion leaves them
+    const queued = (await t.ctx.pool.query<{ delivery_id: string }>('SELECT delivery_id FROM webhook_delivery_queue WHERE company_id = $1 ORDER BY delivery_id', [tenant.companyId])).rows;
+    expect(queued.length).toBe(3);
+    const before = receiver.requests.length;
+    // Another statement (a claim, a result batch) holds one row's lock and has not committed yet.
+    const holder = await t.ctx.pool.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query('SELECT 1 FROM webhook_delivery_queue WHERE delivery_id = $1 FOR UPDATE', [queued[0]!.delivery_id]);
+      const disabled = await Promise.race([
+        t.call('PATCH', `/webhooks/${hook.id}`, { key: tenant.key, body: { enabled: false } }),
+        new Promise<'waited'>((r) => setTimeout(() => r('waited'), 3_000)),
+      ]);
+      expect(disabled).not.toBe('waited');
+      expect((disabled as Response).status).toBe(200);
+      const rows = await deliveriesOf(t, tenant.companyId);
+      expect(rows.filter((r) => r.error_kind === 'webhook_disabled').map((r) => r.id).sort()).toEqual([queued[1]!.delivery_id, queued[2]!.delivery_id].sort());
+      expect(rows.find((r) => r.id === queued[0]!.delivery_id)!.status).toBe('pending'); // skipped, still queued
+    } finally {
+      await holder.query('ROLLBACK');
+      holder.release();
+    }
+    // Once the lock is gone, a worker's claim records the skipped row failed the same way, without sending it.
+    startWorker();
+    const rows = (await waitForDeliveries(t, tenant.companyId, allFinished(3))) as Row[];
+    expect(rows.map((r) => r.error_kind)).toEqual(['webhook_disabled', 'webhook_disabled', 'webhook_disabled']);
+    expect(rows.find((r) => r.id === queued[0]!.delivery_id)!.error_message).toMatch(/disabled before this delivery was sent; nothing was sent/);
+    expect(fromPath('/held', before)).toEqual([]);
+  });
+
+  it('deleting a webhook never waits on a queued row another statement holds; the claim fails that row, unsent', async () => {
+    const tenant = await t.signup();
+    const hook = await createWebhook(t, tenant, { url: `${receiver.url}/held-deleted`, events: ['contact.created'] });
+    await publishContacts(t, tenant, 2);
+    await expandWrites(t);
+    const queued = (await t.ctx.pool.query<{ delivery_id: string }>('SELECT delivery_id FROM webhook_delivery_queue WHERE company_id = $1 ORDER BY delivery_id', [tenant.companyId])).rows;
+    expect(queued.length).toBe(2);
+    const before = receiver.requests.length;
+    const holder = await t.ctx.pool.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query('SELECT 1 FROM webhook_delivery_queue WHERE delivery_id = $1 FOR UPDATE', [queued[0]!.delivery_id]);
+      const deleted = await Promise.race([t.call('DELETE', `/webhooks/${hook.id}`, { key: tenant.key }), new Promise<'waited'>((r) => setTimeout(() => r('waited'), 3_000))]);
+      expect(deleted).not.toBe('waited');
+      expect((deleted as Response).status).toBe(204);
+    } finally {
+      await holder.query('ROLLBACK');
+      holder.release();
+    }
+    startWorker();
+    const rows = (await waitForDeliveries(t, tenant.companyId, allFinished(2))) as Row[];
+    expect(rows.map((r) => r.error_kind)).toEqual(['webhook_deleted', 'webhook_deleted']);
+    expect(fromPath('/held-deleted', before)).toEqual([]);
+  });
+
   it('disabling clears nextAttemptAt: the waiting retry ends webhook_disabled instead of being sent', async () => {
     const tenant = await t.signup();
     const hook = await createWebhook(t, tenant, { url: `${receiver.url}/flaky`, events: ['contact.created'], retryPolicy: 'exponential' });
