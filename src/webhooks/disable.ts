@@ -18,11 +18,11 @@ const DISABLED_MESSAGES: Record<DisabledReason, string> = {
  * longer has a retry waiting (next_attempt_at cleared). Queue rows first, then log rows: the order every queue
  * statement locks in.
  *
- * Rows another statement holds at this moment are skipped (SKIP LOCKED), never waited for: a worker's result
- * batch deleting the rows it just sent, while this statement's scan reached one of them too (claimed after the
- * scan began), deadlocked with it in the retry-storm bench on PostgreSQL 15. A row skipped here is not lost: it
- * is a row a claim is taking or a result batch is finishing, and a claim of a disabled webhook's row records it
- * failed with the same kind without sending it (queue.ts, disabled_reason).
+ * Rows another statement holds at this moment are skipped (SKIP LOCKED), never waited for: in the retry-storm
+ * bench on PostgreSQL 15 this statement deadlocked with a worker's result batch, both deleting queue rows of the
+ * webhook being disabled, each waiting on a row the other held. A row skipped here is not lost: it is a row a
+ * claim is taking or a result batch is finishing, and a claim of a disabled webhook's row records it failed
+ * with the same kind without sending it (queue.ts, disabled_reason).
  */
 export async function failQueuedDeliveries(tx: DbOrTx, webhookIds: readonly string[], reason: DisabledReason): Promise<void> {
   const message = `${DISABLED_MESSAGES[reason]}; nothing was sent. Enable the webhook again, then resend or recover the failed deliveries`;
