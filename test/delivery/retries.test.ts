@@ -262,59 +262,63 @@ describe('410 Gone and disabling', () => {
     for (const row of disabled) expect(received.has(row.id)).toBe(false);
   }, 30_000);
 
-  it('disabling never waits on a queued row another statement holds; the claim fails that row, unsent', async () => {
-    const tenant = await t.signup();
-    const hook = await createWebhook(t, tenant, { url: `${receiver.url}/held`, events: ['contact.created'] });
-    await publishContacts(t, tenant, 3);
-    await expandWrites(t); // the write's rows in the queue, as a worker's expansion leaves them
-    const queued = (await t.ctx.pool.query<{ delivery_id: string }>('SELECT delivery_id FROM webhook_delivery_queue WHERE company_id = $1 ORDER BY delivery_id', [tenant.companyId])).rows;
-    expect(queued.length).toBe(3);
-    const before = receiver.requests.length;
-    // Another statement (a claim, a result batch) holds one row's lock and has not committed yet.
+  /** The tenant's queued delivery ids, after a write of `count` contacts to one webhook at `path`, expanded as a worker's expansion leaves them. */
+  async function queuedBehind(tenant: Awaited<ReturnType<typeof t.signup>>, path: string, count: number) {
+    const hook = await createWebhook(t, tenant, { url: `${receiver.url}${path}`, events: ['contact.created'] });
+    await publishContacts(t, tenant, count);
+    await expandWrites(t);
+    const { rows } = await t.ctx.pool.query<{ delivery_id: string }>('SELECT delivery_id FROM webhook_delivery_queue WHERE company_id = $1 ORDER BY delivery_id', [tenant.companyId]);
+    expect(rows.length).toBe(count);
+    return { hook, queued: rows.map((r) => r.delivery_id) };
+  }
+
+  /**
+   * Runs `request` while another connection holds one queue row's lock in a transaction not yet committed, as a
+   * claim or a result batch does; fails if the request waited (3 s) instead of answering.
+   */
+  async function whileRowHeld(deliveryId: string, request: () => Promise<Response>, then: () => Promise<void> = async () => {}): Promise<Response> {
     const holder = await t.ctx.pool.connect();
     try {
       await holder.query('BEGIN');
-      await holder.query('SELECT 1 FROM webhook_delivery_queue WHERE delivery_id = $1 FOR UPDATE', [queued[0]!.delivery_id]);
-      const disabled = await Promise.race([
-        t.call('PATCH', `/webhooks/${hook.id}`, { key: tenant.key, body: { enabled: false } }),
-        new Promise<'waited'>((r) => setTimeout(() => r('waited'), 3_000)),
-      ]);
-      expect(disabled).not.toBe('waited');
-      expect((disabled as Response).status).toBe(200);
-      const rows = await deliveriesOf(t, tenant.companyId);
-      expect(rows.filter((r) => r.error_kind === 'webhook_disabled').map((r) => r.id).sort()).toEqual([queued[1]!.delivery_id, queued[2]!.delivery_id].sort());
-      expect(rows.find((r) => r.id === queued[0]!.delivery_id)!.status).toBe('pending'); // skipped, still queued
+      await holder.query('SELECT 1 FROM webhook_delivery_queue WHERE delivery_id = $1 FOR UPDATE', [deliveryId]);
+      const answered = await Promise.race([request(), new Promise<'waited'>((r) => setTimeout(() => r('waited'), 3_000))]);
+      expect(answered).not.toBe('waited');
+      await then();
+      return answered as Response;
     } finally {
       await holder.query('ROLLBACK');
       holder.release();
     }
+  }
+
+  it('disabling never waits on a queued row another statement holds; the claim fails that row, unsent', async () => {
+    const tenant = await t.signup();
+    const { hook, queued } = await queuedBehind(tenant, '/held', 3);
+    const before = receiver.requests.length;
+    const response = await whileRowHeld(
+      queued[0]!,
+      () => t.call('PATCH', `/webhooks/${hook.id}`, { key: tenant.key, body: { enabled: false } }),
+      async () => {
+        const rows = await deliveriesOf(t, tenant.companyId);
+        expect(rows.filter((r) => r.error_kind === 'webhook_disabled').map((r) => r.id).sort()).toEqual(queued.slice(1).sort());
+        expect(rows.find((r) => r.id === queued[0])!.status).toBe('pending'); // skipped, still queued
+      },
+    );
+    expect(response.status).toBe(200);
     // Once the lock is gone, a worker's claim records the skipped row failed the same way, without sending it.
     startWorker();
     const rows = (await waitForDeliveries(t, tenant.companyId, allFinished(3))) as Row[];
     expect(rows.map((r) => r.error_kind)).toEqual(['webhook_disabled', 'webhook_disabled', 'webhook_disabled']);
-    expect(rows.find((r) => r.id === queued[0]!.delivery_id)!.error_message).toMatch(/disabled before this delivery was sent; nothing was sent/);
+    expect(rows.find((r) => r.id === queued[0])!.error_message).toMatch(/disabled before this delivery was sent; nothing was sent/);
     expect(fromPath('/held', before)).toEqual([]);
   });
 
   it('deleting a webhook never waits on a queued row another statement holds; the claim fails that row, unsent', async () => {
     const tenant = await t.signup();
-    const hook = await createWebhook(t, tenant, { url: `${receiver.url}/held-deleted`, events: ['contact.created'] });
-    await publishContacts(t, tenant, 2);
-    await expandWrites(t);
-    const queued = (await t.ctx.pool.query<{ delivery_id: string }>('SELECT delivery_id FROM webhook_delivery_queue WHERE company_id = $1 ORDER BY delivery_id', [tenant.companyId])).rows;
-    expect(queued.length).toBe(2);
+    const { hook, queued } = await queuedBehind(tenant, '/held-deleted', 2);
     const before = receiver.requests.length;
-    const holder = await t.ctx.pool.connect();
-    try {
-      await holder.query('BEGIN');
-      await holder.query('SELECT 1 FROM webhook_delivery_queue WHERE delivery_id = $1 FOR UPDATE', [queued[0]!.delivery_id]);
-      const deleted = await Promise.race([t.call('DELETE', `/webhooks/${hook.id}`, { key: tenant.key }), new Promise<'waited'>((r) => setTimeout(() => r('waited'), 3_000))]);
-      expect(deleted).not.toBe('waited');
-      expect((deleted as Response).status).toBe(204);
-    } finally {
-      await holder.query('ROLLBACK');
-      holder.release();
-    }
+    const response = await whileRowHeld(queued[0]!, () => t.call('DELETE', `/webhooks/${hook.id}`, { key: tenant.key }));
+    expect(response.status).toBe(204);
     startWorker();
     const rows = (await waitForDeliveries(t, tenant.companyId, allFinished(2))) as Row[];
     expect(rows.map((r) => r.error_kind)).toEqual(['webhook_deleted', 'webhook_deleted']);
