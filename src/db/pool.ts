@@ -16,8 +16,14 @@ export type DbOrTx = Db | Tx;
 pg.types.setTypeParser(1184, (value) => value); // timestamptz
 pg.types.setTypeParser(20, (value) => Number(value)); // int8 (counts)
 
-export function createPool(url: string, max = 20): pg.Pool {
-  const pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: 10_000 });
+/**
+ * pg-pool awaits `onConnect` before it hands a new connection out (a failure ends that connection and fails the
+ * query that asked for it); @types/pg does not list the option yet. test/delivery/worker-pool.test.ts checks it.
+ */
+type PoolOptions = Pick<pg.PoolConfig, 'application_name'> & { onConnect?(client: pg.PoolClient): Promise<void> };
+
+export function createPool(url: string, max = 20, options: PoolOptions = {}): pg.Pool {
+  const pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: 10_000, ...options });
   // An idle client that loses its server must not crash the process; the next query reconnects.
   pool.on('error', () => {});
   return pool;
@@ -35,18 +41,10 @@ export function createPool(url: string, max = 20): pg.Pool {
  * connections in pg_stat_activity.
  */
 export function createWorkerPool(url: string, max = WORKER_POOL_SIZE): pg.Pool {
-  // pg-pool awaits onConnect before it hands a new connection out (a failure ends that connection and fails the
-  // query that asked for it); @types/pg does not list the option yet. test/delivery/worker-pool.test.ts checks it.
-  const config: pg.PoolConfig & { onConnect(client: pg.PoolClient): Promise<void> } = {
-    connectionString: url,
-    max,
-    connectionTimeoutMillis: 10_000,
+  return createPool(url, max, {
     application_name: WORKER_APPLICATION_NAME,
     onConnect: async (client) => void (await client.query('SET plan_cache_mode = force_generic_plan')),
-  };
-  const pool = new pg.Pool(config);
-  pool.on('error', () => {});
-  return pool;
+  });
 }
 
 /** Statements the worker can have in flight at once: claim, expansion, result batch, heartbeat, vacuum, releases. */
@@ -60,7 +58,8 @@ export function connectionStringOf(pool: pg.Pool): string {
   return url;
 }
 
-const dialect = new PgDialect();
+/** Turns Drizzle's sql templates into text and values (for statements sent by name). */
+export const dialect = new PgDialect();
 
 /**
  * Runs `query` as a named prepared statement on the connection of `db` (the transaction's, when given one):

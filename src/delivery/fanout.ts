@@ -7,9 +7,8 @@
 // its free slots already claimed by itself and sends them at once with no claim statement; and every read of the
 // delivery log, for its company first, so a reader never sees a write without its deliveries.
 import { sql, type SQL } from 'drizzle-orm';
-import { PgDialect } from 'drizzle-orm/pg-core';
 import type pg from 'pg';
-import { arrayLiteral, type DbOrTx } from '../db/pool.js';
+import { arrayLiteral, dialect, type DbOrTx } from '../db/pool.js';
 import { DELIVERY_CHANNEL } from './enqueue.js';
 import { claimedDeliveryOf, FAILING_AFTER_MS, type ClaimedDelivery, type ClaimedRow } from './queue.js';
 
@@ -57,7 +56,6 @@ export async function expandFanout(pool: pg.Pool, options: { limit?: number; cla
   return expansionOf(rows[0], claim);
 }
 
-const dialect = new PgDialect();
 
 /**
  * A read's expansion: every fan-out row of `companyId`, waiting for rows another expansion holds (it deletes

@@ -14,18 +14,26 @@ const DISABLED_MESSAGES: Record<DisabledReason, string> = {
 
 /**
  * Deliveries still queued for these (now disabled) webhooks end failed with kind "webhook_disabled" and are
- * never sent; rows a worker holds in flight finish normally. A failed attempt whose retry was among them no
- * longer has a retry waiting (next_attempt_at cleared). Queue rows first, then log rows: the order every queue
- * statement locks in.
+ * never sent; rows a worker holds in flight finish normally.
+ */
+export async function failQueuedDeliveries(tx: DbOrTx, webhookIds: readonly string[], reason: DisabledReason): Promise<void> {
+  const message = `${DISABLED_MESSAGES[reason]}; nothing was sent. Enable the webhook again, then resend or recover the failed deliveries`;
+  await failUnsentDeliveries(tx, webhookIds, 'webhook_disabled', message);
+}
+
+/**
+ * Deliveries still queued for these webhooks (disabled, or deleted: webhooks.ts deleteWebhook) end failed with
+ * `kind` and are never sent; rows a worker holds in flight finish normally. A failed attempt whose retry was
+ * among them no longer has a retry waiting (next_attempt_at cleared). Queue rows first, then log rows: the
+ * order every queue statement locks in.
  *
  * Rows another statement holds at this moment are skipped (SKIP LOCKED), never waited for: in the retry-storm
  * bench on PostgreSQL 15 this statement deadlocked with a worker's result batch, both deleting queue rows of the
  * webhook being disabled, each waiting on a row the other held. A row skipped here is not lost: it is a row a
- * claim is taking or a result batch is finishing, and a claim of a disabled webhook's row records it failed
- * with the same kind without sending it (queue.ts, disabled_reason).
+ * claim is taking or a result batch is finishing, and a claim of a disabled or deleted webhook's row records it
+ * failed with the same kind without sending it (queue.ts, disabled_reason and webhook_missing).
  */
-export async function failQueuedDeliveries(tx: DbOrTx, webhookIds: readonly string[], reason: DisabledReason): Promise<void> {
-  const message = `${DISABLED_MESSAGES[reason]}; nothing was sent. Enable the webhook again, then resend or recover the failed deliveries`;
+export async function failUnsentDeliveries(tx: DbOrTx, webhookIds: readonly string[], kind: 'webhook_disabled' | 'webhook_deleted', message: string): Promise<void> {
   await tx.execute(sql`
     WITH free AS (
       SELECT q.delivery_id FROM webhook_delivery_queue q
@@ -39,7 +47,7 @@ export async function failQueuedDeliveries(tx: DbOrTx, webhookIds: readonly stri
     ),
     failed AS (
       UPDATE webhook_deliveries d
-      SET status = 'failed', error_kind = 'webhook_disabled', error_message = ${message}, completed_at = now()
+      SET status = 'failed', error_kind = ${kind}, error_message = ${message}, completed_at = now()
       FROM dropped WHERE d.id = dropped.delivery_id
     )
     UPDATE webhook_deliveries p SET next_attempt_at = NULL

@@ -19,7 +19,7 @@ import {
   type WebhookWithSecretDto,
 } from './schemas.js';
 import { loadSuccessRates24h } from '../ops/stats.js';
-import { failQueuedDeliveries } from './disable.js';
+import { failQueuedDeliveries, failUnsentDeliveries } from './disable.js';
 import { validateWebhookFilter } from './filter/parse.js';
 import { sealCustomHeaders } from './custom-headers.js';
 import { activePreviousSecretExpiry } from './rotation.js';
@@ -224,23 +224,6 @@ export async function deleteWebhook(ctx: WebhookContext, principal: Principal, i
       .where(and(eq(webhooks.id, id), eq(webhooks.companyId, principal.companyId)))
       .returning({ id: webhooks.id });
     if (deleted.length === 0) throw notFound('webhook', id);
-    // Queue entries first (the order every queue statement locks in), then their log rows. Rows another
-    // statement holds are skipped, as when a webhook is disabled (disable.ts failQueuedDeliveries): the claim
-    // records such a row failed with "webhook_deleted", unsent.
-    await tx.execute(sql`
-      WITH free AS (
-        SELECT q.delivery_id FROM webhook_delivery_queue q WHERE q.webhook_id = ${id} AND q.claim_token IS NULL FOR UPDATE SKIP LOCKED
-      ),
-      dropped AS (
-        DELETE FROM webhook_delivery_queue q WHERE q.delivery_id = ANY (ARRAY(SELECT delivery_id FROM free)) RETURNING q.delivery_id, q.retry_of
-      ),
-      failed AS (
-        UPDATE webhook_deliveries d
-        SET status = 'failed', error_kind = 'webhook_deleted', error_message = 'the webhook was deleted before this delivery was sent',
-            completed_at = now()
-        FROM dropped WHERE d.id = dropped.delivery_id
-      )
-      UPDATE webhook_deliveries p SET next_attempt_at = NULL
-      FROM dropped WHERE p.id = dropped.retry_of AND p.next_attempt_at IS NOT NULL`);
+    await failUnsentDeliveries(tx, [id], 'webhook_deleted', 'the webhook was deleted before this delivery was sent');
   });
 }
