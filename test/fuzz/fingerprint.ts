@@ -2,7 +2,15 @@
 // has one (every command sets it on the rows it changes). Equal before and after a refused request means
 // nothing was half-written. Sessions are left out: a successful sign-in creates one, and nothing else of the
 // company's data depends on them.
+// Deliveries are counted as decided, not as materialized: a write commits its deliveries as fan-out rows (one per
+// event, naming its webhooks), and any read of the delivery log first turns its company's into log and queue
+// rows (src/delivery/fanout.ts), even a read that is then refused (an explanation of an unknown event). That
+// moves deliveries from one table to the other and changes nothing a user can tell, so each fan-out row counts
+// as its webhooks' deliveries, in the log and in the queue alike.
 import type pg from 'pg';
+
+/** The deliveries a write decided that no read or worker has expanded yet. */
+const FANNED_OUT = `(SELECT coalesce(sum(cardinality(webhook_ids)), 0) FROM webhook_delivery_fanout)`;
 
 const PARTS = [
   `(SELECT count(*) || '/' || coalesce(extract(epoch FROM max(updated_at))::text, '-') FROM records)`,
@@ -11,8 +19,8 @@ const PARTS = [
   `(SELECT count(*) || '/' || coalesce(extract(epoch FROM max(updated_at))::text, '-') FROM custom_columns)`,
   `(SELECT count(*) FROM custom_field_values)`,
   `(SELECT count(*) FROM events)`,
-  `(SELECT count(*) || '/' || coalesce(extract(epoch FROM max(completed_at))::text, '-') FROM webhook_deliveries)`,
-  `(SELECT count(*) FROM webhook_delivery_queue)`,
+  `((SELECT count(*) FROM webhook_deliveries) + ${FANNED_OUT} || '/' || coalesce((SELECT extract(epoch FROM max(completed_at))::text FROM webhook_deliveries), '-'))`,
+  `((SELECT count(*) FROM webhook_delivery_queue) + ${FANNED_OUT})`,
   `(SELECT count(*) || '/' || coalesce(extract(epoch FROM max(updated_at))::text, '-') FROM webhooks)`,
   `(SELECT count(*) || '/' || coalesce(extract(epoch FROM max(updated_at))::text, '-') FROM users)`,
   `(SELECT count(*) FROM api_keys)`,
