@@ -11,6 +11,18 @@ export function zodIssueMessage(issue: z.core.$ZodIssue): string {
   return issue.message;
 }
 
+/**
+ * A rejected value as an error message quotes it: a string in quotes (cut at 100 characters), a number, boolean
+ * or null as written, anything else by its kind. Never String(value): hostile JSON such as {"toString": 1} makes
+ * that throw, and a message builder that throws turned a 400 into a 500.
+ */
+export function quoteInput(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > 100 ? `${value.slice(0, 100)}…` : value);
+  if (typeof value === 'number' || typeof value === 'boolean' || value === null) return String(value);
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : typeof value;
+}
+
 /** "events.2: Invalid option: expected one of …" — the path first, so the field is named. */
 export function describeZodError(error: z.ZodError): { message: string; field?: string } {
   const issue = error.issues[0];

@@ -153,6 +153,7 @@ describe('backfill', () => {
       expect(error.field ?? error.message).toContain(field);
     };
     await bad({ types: ['contacts'] }, 'types.0');
+    await bad({ types: [{ toString: 1 }] }, 'types.0');
     await bad({ types: [] }, 'types');
     await bad({ types: ['contact', 'contact'] }, 'types');
     await bad({ filter: { field: 'nope', op: 'eq', value: 1 } }, 'filter.field');

@@ -88,6 +88,8 @@ describe('URL and event rules', () => {
     ['a *.internal name', { url: 'https://db.corp.internal/' }, /internal/],
     ['no events', { events: [] }, /^events: must list at least one event/],
     ['an unknown event', { events: ['contact.created', 'contact.merged'] }, /^events\.1: "contact\.merged" is not an event; allowed: contact\.created/],
+    // An object whose toString is not a function cannot be made a string: the message names its kind instead.
+    ['an object for an event', { events: [{ toString: 1 }, 'contact.created'] }, /^events\.0: an object is not an event; allowed: contact\.created/],
     ['a duplicate event', { events: ['deal.updated', 'deal.updated'] }, /^events\.1: "deal\.updated" is listed more than once/],
     ['a long description', { description: 'x'.repeat(501) }, /^description: must be at most 500 characters/],
     ['a short secret', { secret: 'short' }, /^secret: must be at least 8 characters/],
