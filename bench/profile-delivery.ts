@@ -124,6 +124,9 @@ return (received * 1000) / elapsed;
 }
 const { rows: idx } = await db.ctx.pool.query(`SELECT relname, indexrelname, pg_relation_size(indexrelid) AS bytes FROM pg_stat_user_indexes WHERE relname LIKE 'webhook_deliver%' ORDER BY 1, 2`);
 for (const r of idx) console.log(`  idx ${r.indexrelname} ${(r.bytes / 1024).toFixed(0)} KiB`);
+// The log's heap per row: what its fillfactor (room for a row's claimed and completed versions) costs in disk.
+const { rows: heap } = await db.ctx.pool.query(`SELECT pg_relation_size('webhook_deliveries') AS bytes, (SELECT count(*) FROM webhook_deliveries) AS n`);
+console.log(`  heap webhook_deliveries ${(heap[0].bytes / 1024).toFixed(0)} KiB, ${(heap[0].bytes / Number(heap[0].n)).toFixed(0)} bytes per row`);
 child.kill();
 await db.close();
 process.exit(0);
