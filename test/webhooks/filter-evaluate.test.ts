@@ -217,6 +217,8 @@ describe('parseFilterOrThrow', () => {
     ['a bad item of in', { field: 'totalValue', op: 'in', value: [1, 'x'] }, 'filter.value[1]', /must be a number/],
     ['null for a field that is never null', { field: 'name', op: 'eq', value: null }, 'filter.value', /never null/],
     ['an unknown op', { any: [{ field: 'name', op: 'startsWith', value: 'x' }] }, 'filter.any[0].op', /allowed: changed, becomes/],
+    ['a field named like a property of every object', { any: [{ field: 'name', op: 'changed' }, { field: '__proto__', op: 'becomes', value: 'won' }] }, 'filter.any[1].field', /deal records have no field "__proto__"/],
+    ['a field named like a method of every object', { field: 'toString', op: 'changed' }, 'filter.field', /deal records have no field "toString"/],
     ['an object for an op', { field: 'name', op: { toString: 1 } }, 'filter.op', /filter\.op: an object is not an op; allowed: changed/],
     ['an unknown key', { field: 'name', op: 'changed', extra: 1 }, 'filter', /unknown field "extra"/],
     ['not a node', { foo: [] }, 'filter', /is not a filter node/],

@@ -138,7 +138,8 @@ export function resolveField(
       },
     };
   }
-  const spec = OWN_FIELDS[type][field];
+  // Own properties only: "__proto__", "constructor" or "toString" would otherwise find Object.prototype's.
+  const spec = Object.hasOwn(OWN_FIELDS[type], field) ? OWN_FIELDS[type][field] : undefined;
   if (!spec) {
     return { ok: false, message: `${type} records have no field "${field}"; allowed: ${Object.keys(OWN_FIELDS[type]).join(', ')}, or custom:<columnId>` };
   }
