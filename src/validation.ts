@@ -16,11 +16,16 @@ export function zodIssueMessage(issue: z.core.$ZodIssue): string {
  * or null as written, anything else by its kind. Never String(value): hostile JSON such as {"toString": 1} makes
  * that throw, and a message builder that throws turned a 400 into a 500.
  */
-export function quoteInput(value: unknown): string {
+function quoteInput(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value.length > 100 ? `${value.slice(0, 100)}…` : value);
   if (typeof value === 'number' || typeof value === 'boolean' || value === null) return String(value);
   if (Array.isArray(value)) return 'an array';
   return typeof value === 'object' ? 'an object' : typeof value;
+}
+
+/** The error of a z.enum: `"contact.merged" is not an event; allowed: contact.created, …` (`what` = "an event"). */
+export function notOneOf(what: string, allowed: readonly string[]): (issue: { input?: unknown }) => string {
+  return (issue) => `${quoteInput(issue.input)} is not ${what}; allowed: ${allowed.join(', ')}`;
 }
 
 /** "events.2: Invalid option: expected one of …" — the path first, so the field is named. */

@@ -56,7 +56,6 @@ export async function expandFanout(pool: pg.Pool, options: { limit?: number; cla
   return expansionOf(rows[0], claim);
 }
 
-
 /**
  * A read's expansion: every fan-out row of `companyId`, waiting for rows another expansion holds (it deletes
  * them: once it commits they are deliveries the read will see). Runs before any read of the delivery log.

@@ -12,7 +12,7 @@ import { connectionStringOf, createWorkerPool, WORKER_APPLICATION_NAME } from '.
 import { envelopeTimestamp, observeDeliveryResult, recordRetryScheduled, watchWorkerPool } from '../ops/metrics.js';
 import { openCustomHeaders } from '../webhooks/custom-headers.js';
 import { decryptSecret } from '../webhooks/secret-box.js';
-import { disableFailingWebhooks, disableWebhooks } from '../webhooks/disable.js';
+import { disableFailingWebhooks, disableWebhooks, unsentMessage } from '../webhooks/disable.js';
 import { DELIVERY_CHANNEL, FANOUT_NOTICE } from './enqueue.js';
 import { atCapNotice, EXPAND_EVENTS, expandFanout, type Expansion, type ExpansionClaim } from './fanout.js';
 import { claimDeliveries, recordOutcomes, releaseClaims, releaseExpiredLeases, renewLeases, type ClaimedDelivery, type RecordedOutcome } from './queue.js';
@@ -80,12 +80,6 @@ const RECEIVER_FAILURE_KINDS: ReadonlySet<DeliveryErrorKind> = new Set(['http_st
 function notSent(kind: DeliveryErrorKind, message: string): DeliveryOutcome {
   return { status: 'failed', statusCode: null, responseBody: null, error: { kind, message }, durationMs: 0, requestHeaders: {} };
 }
-
-const DISABLED_BEFORE_SENT: Record<NonNullable<ClaimedDelivery['disabledReason']>, string> = {
-  manual: 'the webhook was disabled before this delivery was sent; nothing was sent',
-  gone: 'the webhook was disabled (its receiver answered 410 Gone) before this delivery was sent; nothing was sent',
-  failing: 'the webhook was disabled (every delivery failed for WEBHOOK_DISABLE_AFTER) before this delivery was sent; nothing was sent',
-};
 
 interface InFlight {
   claim: ClaimedDelivery;
@@ -343,8 +337,8 @@ export function startWorker(ctx: AppContext, options: WorkerOptions = {}): Worke
 
   /** The outcome of one claimed delivery; null when shutdown cut it (it goes back to pending). */
   async function attempt(claim: ClaimedDelivery): Promise<DeliveryOutcome | null> {
-    if (claim.webhookMissing) return notSent('webhook_deleted', 'the webhook was deleted before this delivery was sent');
-    if (claim.disabledReason) return notSent('webhook_disabled', DISABLED_BEFORE_SENT[claim.disabledReason]);
+    if (claim.webhookMissing) return notSent('webhook_deleted', unsentMessage('deleted'));
+    if (claim.disabledReason) return notSent('webhook_disabled', unsentMessage(claim.disabledReason));
     let secret: string | null = null;
     let previousSecret: string | null = null;
     let customHeaders: Record<string, string> | null = null;

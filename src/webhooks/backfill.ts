@@ -33,7 +33,7 @@ import { requireAdmin } from '../auth/principal.js';
 import type { AppContext } from '../context.js';
 import type { DbOrTx } from '../db/pool.js';
 import { AppError, notFound, validationError } from '../errors.js';
-import { quoteInput } from '../validation.js';
+import { notOneOf } from '../validation.js';
 import { RECORD_TYPES, type EventName, type RecordType } from '../events/catalog.js';
 import { loadDtos } from '../crm/store.js';
 import { DELIVERY_CHANNEL } from '../delivery/enqueue.js';
@@ -57,7 +57,7 @@ export const BUSY_INTERVAL_MS = 1_000;
 /** After the last busy reading the job keeps trickling this long: a live load's queue dips for a moment between bursts. */
 export const BUSY_HOLD_MS = 5_000;
 
-const RecordTypeInput = z.enum(RECORD_TYPES, { error: (issue) => `${quoteInput(issue.input)} is not a record type; allowed: ${RECORD_TYPES.join(', ')}` });
+const RecordTypeInput = z.enum(RECORD_TYPES, { error: notOneOf('a record type', RECORD_TYPES) });
 
 export const BackfillInput = z.strictObject({
   types: z

@@ -13,12 +13,21 @@ const DISABLED_MESSAGES: Record<DisabledReason, string> = {
 };
 
 /**
+ * The error message of a delivery that ended unsent because its webhook was disabled or deleted while it was
+ * queued. The same words whichever statement records it: the disable or the deletion (failUnsentDeliveries), or
+ * a worker's claim of a row that statement skipped or that was claimed just before it (worker.ts).
+ */
+export function unsentMessage(cause: DisabledReason | 'deleted'): string {
+  if (cause === 'deleted') return 'the webhook was deleted before this delivery was sent; nothing was sent';
+  return `${DISABLED_MESSAGES[cause]}; nothing was sent. Enable the webhook again, then resend or recover the failed deliveries`;
+}
+
+/**
  * Deliveries still queued for these (now disabled) webhooks end failed with kind "webhook_disabled" and are
  * never sent; rows a worker holds in flight finish normally.
  */
 export async function failQueuedDeliveries(tx: DbOrTx, webhookIds: readonly string[], reason: DisabledReason): Promise<void> {
-  const message = `${DISABLED_MESSAGES[reason]}; nothing was sent. Enable the webhook again, then resend or recover the failed deliveries`;
-  await failUnsentDeliveries(tx, webhookIds, 'webhook_disabled', message);
+  await failUnsentDeliveries(tx, webhookIds, 'webhook_disabled', unsentMessage(reason));
 }
 
 /**

@@ -1,7 +1,7 @@
 // Input and output shapes of webhook subscriptions (spec §5). REST, MCP and the UI validate with these same
 // schemas; the commands parse again, so a caller that skips its surface's validation gets the same errors.
 import { z } from 'zod';
-import { quoteInput } from '../validation.js';
+import { notOneOf } from '../validation.js';
 import { EVENT_NAMES, type EventName } from '../events/catalog.js';
 import { CustomHeadersInput } from './custom-headers.js';
 import { WEBHOOK_URL_MAX_LENGTH } from './url-rules.js';
@@ -11,7 +11,7 @@ export const MAX_WEBHOOK_SECRET_LENGTH = 256;
 export const MIN_WEBHOOK_SECRET_LENGTH = 8;
 
 const EventNameSchema = z.enum(EVENT_NAMES as [EventName, ...EventName[]], {
-  error: (issue) => `${quoteInput(issue.input)} is not an event; allowed: ${EVENT_NAMES.join(', ')}`,
+  error: notOneOf('an event', EVENT_NAMES),
 });
 
 export const WebhookEventsInput = z

@@ -19,7 +19,7 @@ import {
   type WebhookWithSecretDto,
 } from './schemas.js';
 import { loadSuccessRates24h } from '../ops/stats.js';
-import { failQueuedDeliveries, failUnsentDeliveries } from './disable.js';
+import { failQueuedDeliveries, failUnsentDeliveries, unsentMessage } from './disable.js';
 import { validateWebhookFilter } from './filter/parse.js';
 import { sealCustomHeaders } from './custom-headers.js';
 import { activePreviousSecretExpiry } from './rotation.js';
@@ -224,6 +224,6 @@ export async function deleteWebhook(ctx: WebhookContext, principal: Principal, i
       .where(and(eq(webhooks.id, id), eq(webhooks.companyId, principal.companyId)))
       .returning({ id: webhooks.id });
     if (deleted.length === 0) throw notFound('webhook', id);
-    await failUnsentDeliveries(tx, [id], 'webhook_deleted', 'the webhook was deleted before this delivery was sent');
+    await failUnsentDeliveries(tx, [id], 'webhook_deleted', unsentMessage('deleted'));
   });
 }

@@ -10,7 +10,7 @@ import { customColumns } from '../../db/schema/index.js';
 import { validationError } from '../../errors.js';
 import type { EventName, RecordType } from '../../events/catalog.js';
 import { isValidIsoDate } from '../../crm/custom-columns/values.js';
-import { quoteInput, zodIssueMessage } from '../../validation.js';
+import { notOneOf, zodIssueMessage } from '../../validation.js';
 import { FILTER_OPS, OPS_BY_KIND, resolveField, type FieldSpec, type FilterColumn, type FilterOp } from './fields.js';
 
 export const MAX_FILTER_DEPTH = 5;
@@ -36,7 +36,7 @@ const NO_VALUE_OPS: readonly FilterOp[] = ['changed', 'isNull', 'notNull'];
 
 const ConditionShape = z.strictObject({
   field: z.string({ error: 'must be a string: a DTO field such as "name" or "custom:<columnId>"' }).min(1, { error: 'must not be empty' }).max(200, { error: 'must be at most 200 characters' }),
-  op: z.enum(FILTER_OPS, { error: (issue) => `${quoteInput(issue.input)} is not an op; allowed: ${FILTER_OPS.join(', ')}` }),
+  op: z.enum(FILTER_OPS, { error: notOneOf('an op', FILTER_OPS) }),
   value: z.unknown().optional(),
 });
 const GroupShape = (key: 'all' | 'any') =>
